@@ -1,0 +1,96 @@
+# tlsrpt: SMTP TLS Reporting (RFC 8460) for mail servers.
+#   make                 build/tlsrpt
+#   make check           every test (unit, end-to-end); ends with "N passed, N failed"
+#   make SANITIZE=1 check   the same under ASan + UBSan (objects in build/asan/)
+#   make check-valgrind  the test suite with every tlsrpt run under valgrind
+#   make bench           benchmarks, results in bench/RESULTS.md
+#   make install         PREFIX=/usr/local DESTDIR=
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+BUILD ?= build
+ifeq ($(SANITIZE),1)
+BUILD := build/asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+
+CC ?= cc
+PKGS := jansson sqlite3 libcurl libidn2 zlib opendkim
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-missing-field-initializers
+ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(SAN_FLAGS) -pthread -MMD -MP
+ALL_CPPFLAGS := -I. -I$(BUILD) -D_GNU_SOURCE -D_DEFAULT_SOURCE \
+                -DTLSRPT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_LDFLAGS := $(SAN_FLAGS) -pthread $(LDFLAGS)
+LIBS := $(PKG_LIBS) -lresolv $(LDLIBS)
+
+# Every folder of the pipeline; a new .c file needs no Makefile change.
+APP_SRC := $(wildcard lib/*.c collector/*.c aggregator/*.c reporter/*.c cli/*.c)
+MAIN_SRC := cli/main.c
+CORE_SRC := $(filter-out $(MAIN_SRC),$(APP_SRC))
+SCHEMA := $(sort $(wildcard schema/[0-9]*.sql))
+
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schema_sql.o
+MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/obj/%.o)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c bench/*.c)
+TOOL_BIN := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRC)))
+
+.PHONY: all check check-valgrind bench clean install deps test-deps
+all: $(BUILD)/tlsrpt $(UNIT_BIN) $(TOOL_BIN)
+
+$(BUILD)/tlsrpt: $(CORE_OBJ) $(MAIN_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/schema_sql.c: schema/embed.sh $(SCHEMA)
+	@mkdir -p $(dir $@)
+	sh schema/embed.sh $(SCHEMA) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/schema_sql.o: $(BUILD)/schema_sql.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CORE_OBJ) $(LIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
+
+$(BUILD)/tools/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
+
+deps:
+	sh scripts/setup.sh
+
+test-deps:
+	sh scripts/setup.sh --test
+
+check: all
+	BUILD=$(BUILD) sh tests/run.sh
+
+check-valgrind: all
+	BUILD=$(BUILD) TLSRPT_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
+	  --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp" sh tests/run.sh
+
+bench: all
+	BUILD=$(BUILD) sh bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

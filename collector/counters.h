@@ -1,0 +1,55 @@
+/* In-memory counters: what the collector has accepted since the last commit. The receiver
+ * adds to them without touching the database; the writer takes a whole batch and commits it
+ * (collector/store.c). Keys are flat byte strings (see counters.c), so a batch can be merged
+ * into another when a commit must be retried. */
+#ifndef TLSRPT_COUNTERS_H
+#define TLSRPT_COUNTERS_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "collector/datagram.h"
+#include "lib/bmap.h"
+
+struct counters {
+    struct bmap sessions;   /* session key -> a successful, b failed */
+    struct bmap details;    /* detail key -> a count */
+    struct bmap outcomes;   /* hour + outcome -> a datagrams */
+    uint64_t accepted;      /* datagrams counted in this batch */
+    uint64_t rejected;
+};
+
+/* A decoded session or detail key; the strings point into the key bytes. */
+struct counter_key {
+    int64_t hour;
+    const char *report_domain;
+    const char *record;
+    const char *policy_type;        /* RFC name */
+    const char *strings_json;
+    const char *mx_json;
+    /* detail keys only */
+    const char *result_type;        /* RFC name */
+    const char *field[DF_COUNT];    /* "" when not known */
+};
+
+void counters_init(struct counters *c);
+void counters_free(struct counters *c);
+/* Adds one accepted result: a session per policy, a count per failure detail. */
+void counters_add_result(struct counters *c, time_t hour, const struct tls_result *r);
+/* Adds one datagram outcome ("accepted" or a rejection reason). */
+void counters_add_outcome(struct counters *c, time_t hour, const char *outcome);
+/* Adds everything of src to dst (src is left unchanged). */
+void counters_merge(struct counters *dst, const struct counters *src);
+int counters_empty(const struct counters *c);
+/* Approximate heap bytes held, for the memory cap on retried batches. */
+size_t counters_bytes(const struct counters *c);
+
+/* Frees the calling thread's key-building buffer (at thread exit, for leak checkers). */
+void counters_thread_done(void);
+
+/* Decoders for the writer. Return 0, or -1 for a key that is not of that kind. */
+int counters_session_key(const struct bmap_entry *e, struct counter_key *k);
+int counters_detail_key(const struct bmap_entry *e, struct counter_key *k);
+int counters_outcome_key(const struct bmap_entry *e, int64_t *hour, const char **outcome);
+
+#endif

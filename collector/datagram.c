@@ -1,0 +1,243 @@
+/* Parsing and validating one libtlsrpt datagram with jansson. */
+#include "datagram.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "lib/policy_type.h"
+#include "lib/result_type.h"
+#include "lib/utf8.h"
+
+const char *const datagram_reasons[] = {
+    "empty", "truncated", "bad-json", "bad-number", "duplicate-key", "not-object", "bad-dpv",
+    "bad-domain", "bad-record", "bad-policies", "bad-policy-type", "bad-final-result",
+    "bad-failure-count", "bad-result-type", "bad-field", NULL,
+};
+
+static int fail(struct datagram_error *err, const char *reason, const char *fmt, ...)
+{
+    va_list ap;
+    err->reason = reason;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* An integer member within [lo, hi], checked before any narrowing (2^32+2 must not pass as 2). */
+static int get_int(json_t *obj, const char *key, long long lo, long long hi, long long *out)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL || !json_is_integer(v))
+        return -1;
+    json_int_t i = json_integer_value(v);
+    if (i < lo || i > hi)
+        return -1;
+    *out = i;
+    return 0;
+}
+
+/* An optional array of strings, as compact JSON text ("[]" when absent). */
+static int strings_json(json_t *obj, const char *key, char **out, struct datagram_error *err)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL) {
+        *out = xstrdup("[]");
+        return 0;
+    }
+    if (!json_is_array(v))
+        return fail(err, "bad-field", "%s is not an array", key);
+    size_t i;
+    json_t *s;
+    json_array_foreach(v, i, s) {
+        if (!json_is_string(s))
+            return fail(err, "bad-field", "%s[%zu] is not a string", key, i);
+    }
+    *out = json_dumps(v, JSON_COMPACT);
+    if (*out == NULL)
+        return fail(err, "bad-field", "%s cannot be encoded", key);
+    return 0;
+}
+
+/* RFC 5952 text for IPv6 (and canonical IPv4); other strings are kept as sent. */
+static const char *normalize_ip(const char *s, char out[INET6_ADDRSTRLEN])
+{
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (strchr(s, ':') && inet_pton(AF_INET6, s, addr) == 1 &&
+        inet_ntop(AF_INET6, addr, out, INET6_ADDRSTRLEN) != NULL)
+        return out;
+    if (inet_pton(AF_INET, s, addr) == 1 && inet_ntop(AF_INET, addr, out, INET6_ADDRSTRLEN) != NULL)
+        return out;
+    return s;
+}
+
+static int parse_detail(json_t *d, size_t idx, struct failure_detail *fd,
+                        struct datagram_error *err)
+{
+    long long code;
+    if (!json_is_object(d))
+        return fail(err, "bad-field", "failure-details[%zu] is not an object", idx);
+    if (get_int(d, "c", 0, 999, &code) != 0 || result_type_name(code) == NULL)
+        return fail(err, "bad-result-type", "failure-details[%zu] has no valid result code c", idx);
+    fd->code = (int)code;
+    for (int f = 0; f < DF_COUNT; f++) {
+        json_t *v = json_object_get(d, detail_fields[f].dgram_key);
+        fd->field[f] = NULL;
+        if (v == NULL)
+            continue;
+        if (!json_is_string(v))
+            return fail(err, "bad-field", "failure-details[%zu].%s is not a string", idx,
+                        detail_fields[f].dgram_key);
+        const char *s = json_string_value(v);
+        if (*s == '\0')
+            continue; /* empty means not known, like absent */
+        if (f == DF_SENDING_MTA_IP)
+            s = normalize_ip(s, fd->ip_norm[0]);
+        else if (f == DF_RECEIVING_IP)
+            s = normalize_ip(s, fd->ip_norm[1]);
+        fd->field[f] = s;
+    }
+    return 0;
+}
+
+static int parse_policy(json_t *p, size_t idx, const char *d, struct policy_result *pr,
+                        struct datagram_error *err)
+{
+    long long v;
+    if (!json_is_object(p))
+        return fail(err, "bad-policies", "policies[%zu] is not an object", idx);
+    if (get_int(p, "policy-type", 0, 99, &v) != 0 || policy_type_name(v) == NULL)
+        return fail(err, "bad-policy-type", "policies[%zu] has no valid policy-type", idx);
+    pr->type = (int)v;
+
+    json_t *pd = json_object_get(p, "policy-domain");
+    if (pd == NULL) {
+        memcpy(pr->domain, d, strlen(d) + 1);
+    } else {
+        const char *why;
+        if (!json_is_string(pd))
+            return fail(err, "bad-domain", "policies[%zu].policy-domain is not a string", idx);
+        if (domain_normalize(json_string_value(pd), json_string_length(pd), pr->domain, &why))
+            return fail(err, "bad-domain", "policies[%zu].policy-domain: %s", idx, why);
+    }
+    if (strings_json(p, "policy-string", &pr->strings_json, err) ||
+        strings_json(p, "mx-host", &pr->mx_json, err))
+        return -1;
+
+    if (get_int(p, "f", 0, 1, &v) != 0)
+        return fail(err, "bad-final-result", "policies[%zu].f is not 0 or 1", idx);
+    pr->failed = (int)v;
+
+    json_t *fds = json_object_get(p, "failure-details");
+    size_t n = 0;
+    if (fds != NULL) {
+        if (!json_is_array(fds))
+            return fail(err, "bad-field", "policies[%zu].failure-details is not an array", idx);
+        n = json_array_size(fds);
+        if (n > DATAGRAM_MAX_DETAILS)
+            return fail(err, "bad-field", "policies[%zu] has %zu failure details (max %d)", idx, n,
+                        DATAGRAM_MAX_DETAILS);
+    }
+    if (get_int(p, "t", 0, DATAGRAM_MAX_DETAILS, &v) != 0 || (size_t)v != n)
+        return fail(err, "bad-failure-count",
+                    "policies[%zu].t does not match its %zu failure details", idx, n);
+    pr->ndetails = n;
+    pr->details = n ? xcalloc(n, sizeof *pr->details) : NULL;
+    for (size_t i = 0; i < n; i++)
+        if (parse_detail(json_array_get(fds, i), i, &pr->details[i], err) != 0)
+            return -1;
+    return 0;
+}
+
+static int parse_root(json_t *root, struct tls_result *out, struct datagram_error *err)
+{
+    if (!json_is_object(root))
+        return fail(err, "not-object", "the datagram is not a JSON object");
+
+    json_t *dpv = json_object_get(root, "dpv");
+    if (dpv == NULL)
+        return fail(err, "bad-dpv", "no dpv (protocol version)");
+    if (!json_is_string(dpv) || strcmp(json_string_value(dpv), "1") != 0)
+        return fail(err, "bad-dpv", "unsupported protocol version (dpv is not \"1\")");
+
+    json_t *d = json_object_get(root, "d");
+    const char *why;
+    if (d == NULL || !json_is_string(d))
+        return fail(err, "bad-domain", "d (recipient domain) is missing or not a string");
+    if (domain_normalize(json_string_value(d), json_string_length(d), out->domain, &why) != 0)
+        return fail(err, "bad-domain", "d: %s", why);
+
+    json_t *pr = json_object_get(root, "pr");
+    if (pr == NULL || !json_is_string(pr))
+        return fail(err, "bad-record", "pr (TLSRPT record) is missing or not a string");
+    out->record = json_string_value(pr);
+
+    json_t *pols = json_object_get(root, "policies");
+    if (pols == NULL || !json_is_array(pols))
+        return fail(err, "bad-policies", "policies is missing or not an array");
+    size_t n = json_array_size(pols);
+    if (n == 0 || n > DATAGRAM_MAX_POLICIES)
+        return fail(err, "bad-policies", "%zu policies (want 1 to %d)", n, DATAGRAM_MAX_POLICIES);
+    for (size_t i = 0; i < n; i++) {
+        memset(&out->policies[i], 0, sizeof out->policies[i]);
+        out->npolicies = i + 1; /* so that tls_result_free releases what was built */
+        if (parse_policy(json_array_get(pols, i), i, out->domain, &out->policies[i], err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int datagram_parse(const char *buf, size_t len, struct tls_result *out, struct datagram_error *err)
+{
+    struct buf fixed = BUF_INIT;
+    json_error_t jerr;
+
+    memset(out, 0, offsetof(struct tls_result, policies));
+    out->npolicies = 0;
+    err->reason = NULL;
+    err->message[0] = '\0';
+
+    if (len == 0)
+        return fail(err, "empty", "empty datagram");
+    if (utf8_valid_prefix(buf, len) != len) {
+        out->repaired = utf8_repair(buf, len, &fixed);
+        buf = fixed.data;
+        len = fixed.len;
+    }
+    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    buf_free(&fixed);
+    if (root == NULL) {
+        enum json_error_code code = json_error_code(&jerr);
+        const char *reason = code == json_error_duplicate_key      ? "duplicate-key"
+                             : code == json_error_numeric_overflow ? "bad-number"
+                                                                   : "bad-json";
+        return fail(err, reason, "at byte %d: %s", jerr.position, jerr.text);
+    }
+    out->json = root;
+    if (parse_root(root, out, err) != 0) {
+        tls_result_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+void tls_result_free(struct tls_result *r)
+{
+    for (size_t i = 0; i < r->npolicies; i++) {
+        struct policy_result *p = &r->policies[i];
+        free(p->strings_json);
+        free(p->mx_json);
+        free(p->details);
+        p->strings_json = p->mx_json = NULL;
+        p->details = NULL;
+    }
+    r->npolicies = 0;
+    if (r->json)
+        json_decref(r->json);
+    r->json = NULL;
+}

@@ -1,0 +1,228 @@
+/* Writing counter batches with prepared statements and id caches. */
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "lib/log.h"
+
+#define CACHE_MAX 65536 /* entries per id cache; cleared when full */
+
+enum {
+    SQL_RECORD_GET, SQL_RECORD_ADD, SQL_POLICY_GET, SQL_POLICY_ADD, SQL_DETAIL_GET, SQL_DETAIL_ADD,
+    SQL_SESSION_UPSERT, SQL_FAILURE_UPSERT, SQL_OUTCOME_UPSERT, SQL_COUNT
+};
+
+static const char *const sql_text[SQL_COUNT] = {
+    [SQL_RECORD_GET] = "SELECT id FROM tlsrpt_records WHERE record = ?1",
+    [SQL_RECORD_ADD] = "INSERT INTO tlsrpt_records (record) VALUES (?1)",
+    [SQL_POLICY_GET] = "SELECT id FROM policies WHERE policy_type = ?1 AND policy_domain = ?2"
+                       " AND policy_strings = ?3 AND mx_hosts = ?4",
+    [SQL_POLICY_ADD] = "INSERT INTO policies (policy_type, policy_domain, policy_strings, mx_hosts)"
+                       " VALUES (?1, ?2, ?3, ?4)",
+    [SQL_DETAIL_GET] = "SELECT id FROM failure_details WHERE result_type = ?1"
+                       " AND sending_mta_ip = ?2 AND receiving_mx_hostname = ?3"
+                       " AND receiving_mx_helo = ?4 AND receiving_ip = ?5"
+                       " AND additional_information = ?6 AND failure_reason_code = ?7",
+    [SQL_DETAIL_ADD] = "INSERT INTO failure_details (result_type, sending_mta_ip,"
+                       " receiving_mx_hostname, receiving_mx_helo, receiving_ip,"
+                       " additional_information, failure_reason_code)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [SQL_SESSION_UPSERT] =
+        "INSERT INTO session_counts (hour, report_domain, record_id, policy_id, source,"
+        " successful, failed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        " ON CONFLICT (hour, report_domain, record_id, policy_id, source) DO UPDATE SET"
+        " successful = successful + excluded.successful, failed = failed + excluded.failed",
+    [SQL_FAILURE_UPSERT] =
+        "INSERT INTO failure_counts (hour, report_domain, record_id, policy_id, detail_id,"
+        " source, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        " ON CONFLICT (hour, report_domain, record_id, policy_id, detail_id, source)"
+        " DO UPDATE SET count = count + excluded.count",
+    [SQL_OUTCOME_UPSERT] = "INSERT INTO datagram_counts (hour, outcome, count) VALUES (?1, ?2, ?3)"
+                           " ON CONFLICT (hour, outcome) DO UPDATE SET count = count + excluded.count",
+};
+
+struct store {
+    struct db *db;
+    sqlite3_stmt *st[SQL_COUNT];
+    struct bmap records, policies, details; /* key bytes -> a = id */
+    struct buf key;
+};
+
+struct store *store_new(struct db *db)
+{
+    struct store *s = xcalloc(1, sizeof *s);
+    s->db = db;
+    for (int i = 0; i < SQL_COUNT; i++) {
+        s->st[i] = db_prepare(db, sql_text[i]);
+        if (s->st[i] == NULL) {
+            store_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+static void caches_clear(struct store *s)
+{
+    bmap_clear(&s->records);
+    bmap_clear(&s->policies);
+    bmap_clear(&s->details);
+}
+
+void store_free(struct store *s)
+{
+    if (s == NULL)
+        return;
+    for (int i = 0; i < SQL_COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    caches_clear(s);
+    buf_free(&s->key);
+    free(s);
+}
+
+/* Binds the n strings and runs a SELECT id; 1 found, 0 not found, -1 error. */
+static int run_get(sqlite3_stmt *st, const char **v, int n, int64_t *id)
+{
+    sqlite3_reset(st);
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return 1;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int run_add(struct store *s, sqlite3_stmt *st, const char **v, int n, int64_t *id)
+{
+    sqlite3_reset(st);
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    *id = sqlite3_last_insert_rowid(db_sqlite(s->db));
+    return 0;
+}
+
+/* The id of the row with these n values, through the cache, created when missing. */
+static int lookup_id(struct store *s, struct bmap *cache, int get, int add, const char **v, int n,
+                     int64_t *id)
+{
+    buf_reset(&s->key);
+    for (int i = 0; i < n; i++)
+        buf_append(&s->key, v[i], strlen(v[i]) + 1);
+    struct bmap_entry *e = bmap_find(cache, s->key.data, s->key.len);
+    if (e != NULL) {
+        *id = e->a;
+        return 0;
+    }
+    int rc = run_get(s->st[get], v, n, id);
+    if (rc < 0 || (rc == 0 && run_add(s, s->st[add], v, n, id) != 0))
+        return -1;
+    if (cache->count >= CACHE_MAX)
+        bmap_clear(cache);
+    bmap_upsert(cache, s->key.data, s->key.len, NULL)->a = *id;
+    return 0;
+}
+
+static int session_ids(struct store *s, const struct counter_key *k, int64_t *record_id,
+                       int64_t *policy_id)
+{
+    const char *rv[] = {k->record};
+    const char *pv[] = {k->policy_type, k->report_domain, k->strings_json, k->mx_json};
+    if (lookup_id(s, &s->records, SQL_RECORD_GET, SQL_RECORD_ADD, rv, 1, record_id) != 0)
+        return -1;
+    return lookup_id(s, &s->policies, SQL_POLICY_GET, SQL_POLICY_ADD, pv, 4, policy_id);
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int store_batch(struct store *s, const struct counters *c, const char *source)
+{
+    struct counter_key k;
+    struct bmap_entry *e;
+    size_t pos;
+    int64_t record_id, policy_id, detail_id;
+
+    pos = 0;
+    while ((e = bmap_next(&c->sessions, &pos)) != NULL) {
+        if (counters_session_key(e, &k) != 0 || session_ids(s, &k, &record_id, &policy_id) != 0)
+            return -1;
+        sqlite3_stmt *st = s->st[SQL_SESSION_UPSERT];
+        sqlite3_bind_int64(st, 1, k.hour);
+        sqlite3_bind_text(st, 2, k.report_domain, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, record_id);
+        sqlite3_bind_int64(st, 4, policy_id);
+        sqlite3_bind_text(st, 5, source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, e->a);
+        sqlite3_bind_int64(st, 7, e->b);
+        if (step_done(st) != 0)
+            return -1;
+    }
+    pos = 0;
+    while ((e = bmap_next(&c->details, &pos)) != NULL) {
+        if (counters_detail_key(e, &k) != 0 || session_ids(s, &k, &record_id, &policy_id) != 0)
+            return -1;
+        const char *dv[1 + DF_COUNT] = {k.result_type};
+        for (int f = 0; f < DF_COUNT; f++)
+            dv[1 + f] = k.field[f];
+        if (lookup_id(s, &s->details, SQL_DETAIL_GET, SQL_DETAIL_ADD, dv, 1 + DF_COUNT,
+                      &detail_id) != 0)
+            return -1;
+        sqlite3_stmt *st = s->st[SQL_FAILURE_UPSERT];
+        sqlite3_bind_int64(st, 1, k.hour);
+        sqlite3_bind_text(st, 2, k.report_domain, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, record_id);
+        sqlite3_bind_int64(st, 4, policy_id);
+        sqlite3_bind_int64(st, 5, detail_id);
+        sqlite3_bind_text(st, 6, source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, e->a);
+        if (step_done(st) != 0)
+            return -1;
+    }
+    pos = 0;
+    while ((e = bmap_next(&c->outcomes, &pos)) != NULL) {
+        int64_t hour;
+        const char *outcome;
+        if (counters_outcome_key(e, &hour, &outcome) != 0)
+            return -1;
+        sqlite3_stmt *st = s->st[SQL_OUTCOME_UPSERT];
+        sqlite3_bind_int64(st, 1, hour);
+        sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, e->a);
+        if (step_done(st) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int store_counters(struct store *s, const struct counters *c, const char *source)
+{
+    if (counters_empty(c))
+        return 0;
+    if (db_begin(s->db) != 0)
+        goto fail;
+    if (store_batch(s, c, source) != 0) {
+        log_error("database write failed db=%s error=\"%s\"", db_path(s->db), db_errmsg(s->db));
+        goto fail;
+    }
+    if (db_commit(s->db) != 0)
+        goto fail;
+    return 0;
+fail:
+    db_rollback(s->db);
+    caches_clear(s); /* ids created in the rolled-back transaction no longer exist */
+    return -1;
+}

@@ -1,0 +1,30 @@
+#include "cmd.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "log.h"
+
+int cmd_usage(const char *usage, const char *fmt, ...)
+{
+    if (fmt != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("tlsrpt: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+    }
+    fprintf(stderr, "usage: tlsrpt [global options] %s\n", usage);
+    return EXIT_USAGE;
+}
+
+struct db *cmd_open_db(const struct config *cfg)
+{
+    char err[512];
+    struct db *db = db_open(cfg->database, err, sizeof err);
+    if (db == NULL)
+        log_error("%s", err);
+    return db;
+}

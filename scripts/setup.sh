@@ -1,0 +1,37 @@
+#!/bin/sh
+# Install the Debian packages that building, running and testing tlsrpt need.
+# Idempotent: packages already present are skipped, so a second run costs a dpkg query.
+#   scripts/setup.sh          build + run dependencies
+#   scripts/setup.sh --test   also what the test suite and benchmarks need
+set -eu
+
+build_pkgs="gcc make pkg-config libc6-dev
+    libopendkim-dev libjansson-dev zlib1g-dev libsqlite3-dev libcurl4-openssl-dev libidn2-dev"
+# Demo / runtime helpers: sqlite3 for hand queries, openssl to make the demo's DKIM key.
+run_pkgs="sqlite3 openssl ca-certificates"
+# Tests: real DNS server, SMTP sink, DKIM verifier, JSON Schema checker, sanitizers, valgrind,
+# systemd-analyze for the unit files, scdoc for man pages.
+test_pkgs="dnsmasq-base python3 python3-dkim python3-nacl python3-aiosmtpd python3-jsonschema
+    clang libclang-rt-14-dev valgrind systemd scdoc jq procps iproute2 util-linux"
+
+want="$build_pkgs $run_pkgs"
+[ "${1:-}" = "--test" ] && want="$want $test_pkgs"
+
+missing=""
+for p in $want; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -n "$missing" ]; then
+    echo "setup: installing:$missing"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup: not root; run: sudo apt-get install -y$missing" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 || {
+        apt-get update >/dev/null && apt-get install -y --no-install-recommends $missing
+    }
+fi

@@ -1,0 +1,55 @@
+#!/bin/sh
+# Runs every test: the unit test programs (build/tests/test_*) and the end-to-end scripts
+# (tests/e2e/*.sh). Each prints "PASS name" or "FAIL name: why" lines; a program that exits
+# non-zero without a FAIL line counts as one failure. Ends with "N passed, N failed".
+#   sh tests/run.sh [PATTERN]     only the tests whose file name contains PATTERN
+# Environment: BUILD (default build), TLSRPT_WRAPPER (e.g. valgrind ...), KEEP_TMP=1.
+set -u
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+BUILD=${BUILD:-build}
+export TOP BUILD
+pattern=${1:-}
+passed=0
+failed=0
+logdir=$(mktemp -d /tmp/tlsrpt-tests.XXXXXX)
+failed_names=""
+
+run_one() { # name, command...
+    name=$1
+    shift
+    case "$name" in *"$pattern"*) ;; *) return ;; esac
+    log="$logdir/$(echo "$name" | tr '/' '_').log"
+    start=$(date +%s)
+    "$@" > "$log" 2>&1
+    rc=$?
+    p=$(grep -c '^PASS ' "$log")
+    f=$(grep -c '^FAIL ' "$log")
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "FAIL $name: exited with status $rc" >> "$log"
+        f=1
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+    printf '%-40s %3d passed %3d failed  %3ds\n' "$name" "$p" "$f" $(($(date +%s) - start))
+    if [ "$f" -ne 0 ]; then
+        failed_names="$failed_names $name"
+        grep '^FAIL ' "$log" | sed 's/^/    /'
+        echo "    --- last lines of $log:"
+        tail -n 25 "$log" | sed 's/^/    | /'
+    fi
+}
+
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    run_one "unit/$(basename "$t")" ${TLSRPT_WRAPPER:-} "$t"
+done
+for t in tests/e2e/*.sh; do
+    [ -f "$t" ] || continue
+    run_one "e2e/$(basename "$t" .sh)" bash "$t"
+done
+
+[ -n "${KEEP_TMP:-}" ] || { [ "$failed" -eq 0 ] && rm -rf "$logdir"; }
+[ "$failed" -eq 0 ] || echo "failed:$failed_names (logs in $logdir)"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
