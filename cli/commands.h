@@ -6,6 +6,8 @@
 
 /* collector/ */
 cmd_fn cmd_collect, cmd_record;
+/* reporter/ */
+cmd_fn cmd_send;
 /* cli/ */
 cmd_fn cmd_stats;
 
