@@ -174,3 +174,13 @@ dkim_ok() {
 
 # state REPORT_ID RUA: the state of one delivery row
 dstate() { q "SELECT state FROM deliveries WHERE report_id = '$1' AND rua = '$2'"; }
+
+# start_big_dns RECORDS_FILE: dns_big.py on a free port ($BIG_DNS_PORT) for records too long
+# for dnsmasq's config lines; add "server=/ZONE/127.0.0.1#$BIG_DNS_PORT" to the dnsmasq file.
+start_big_dns() {
+    BIG_DNS_PORT=$(free_port)
+    $PY "$TOOLS_PY/dns_big.py" "$1" "$BIG_DNS_PORT" 2> "$T/dns_big.log" &
+    local pid=$!
+    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+    wait_for 20 test -f "$1.ready" || { echo "dns_big did not start:"; cat "$T/dns_big.log"; return 1; }
+}
