@@ -2,6 +2,7 @@
 """SMTP sink for the reporter's tests: aiosmtpd on loopback with STARTTLS (test CA cert).
 
 usage: smtp_sink.py DIR PORT CERT KEY [--require-starttls] [--no-starttls] [--count-only]
+                     [--auth USER:PASSWORD]
 
 Every accepted message is written to DIR/mail-N.eml and its envelope to DIR/mail-N.env
 ("MAIL FROM" then one RCPT per line). The reply to DATA is read from DIR/mode before each
@@ -16,7 +17,7 @@ import sys
 import threading
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 
 REPLIES = {
     "451": "451 4.3.0 Temporary failure, try again later",
@@ -60,12 +61,20 @@ class Handler:
 
 
 class TLSController(Controller):
-    def __init__(self, handler, port, ctx, require, offer):
-        self.ctx, self.require, self.offer = ctx, require, offer
+    def __init__(self, handler, port, ctx, require, offer, auth):
+        self.ctx, self.require, self.offer, self.auth = ctx, require, offer, auth
         super().__init__(handler, hostname="127.0.0.1", port=port)
 
     def factory(self):
         kw = {"tls_context": self.ctx, "require_starttls": self.require} if self.offer else {}
+        if self.auth:
+            want = self.auth.encode()
+
+            def check(server, session, envelope, mechanism, data):
+                ok = data.login + b":" + data.password == want
+                return AuthResult(success=ok, handled=False)
+
+            kw.update(authenticator=check, auth_required=True, auth_require_tls=False)
         return SMTP(self.handler, data_size_limit=64 * 1024 * 1024, **kw)
 
 
@@ -75,8 +84,9 @@ def main():
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert, key)
     handler = Handler(out, "--count-only" in flags)
+    auth = flags[flags.index("--auth") + 1] if "--auth" in flags else None
     ctl = TLSController(handler, port, ctx, "--require-starttls" in flags,
-                        "--no-starttls" not in flags)
+                        "--no-starttls" not in flags, auth)
     ctl.start()
     open(os.path.join(out, "ready"), "w").close()
     stop = threading.Event()
