@@ -69,7 +69,7 @@ static size_t decode_attachment(const char *msg, unsigned char *out, size_t size
         int v = b64val(*p);
         if (v < 0)
             continue;
-        acc = (acc << 6) | v;
+        acc = ((acc << 6) | v) & 0xffffff;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
