@@ -221,11 +221,6 @@ int cmd_collect(struct config *cfg, int argc, char **argv)
     }
     if (optind != argc)
         return cmd_usage(usage_text, "unexpected argument \"%s\"", argv[optind]);
-    if (cfg->log_file[0] != '\0' && log_open_file(cfg->log_file) != 0) {
-        log_error("cannot open log_file=%s error=\"%m\"", cfg->log_file);
-        return EXIT_ERROR;
-    }
-
     struct collector *c = xcalloc(1, sizeof *c);
     pthread_t writer, parser;
     int writer_started = 0, parser_started = 0, rc = EXIT_ERROR;
@@ -261,6 +256,11 @@ int cmd_collect(struct config *cfg, int argc, char **argv)
         goto out;
     parser_started = 1;
 
+    /* Start-up failures above went to stderr, where whoever started us sees them. */
+    if (cfg->log_file[0] != '\0' && log_open_file(cfg->log_file) != 0) {
+        log_error("cannot open log_file=%s error=\"%m\"", cfg->log_file);
+        goto out;
+    }
     buf = xmalloc(RECV_MAX);
     log_info("collector started socket=%s%s db=%s flush_interval=%ldms",
              c->listener.path[0] ? c->listener.path : "?",
