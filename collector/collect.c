@@ -23,7 +23,7 @@
 #include "lib/privdrop.h"
 
 #define RECV_MAX (1024 * 1024)      /* above Linux's largest AF_UNIX datagram */
-#define RING_BYTES (16u << 20)      /* ~25,000 typical datagrams of backlog */
+#define RING_BYTES (8u << 20)       /* ~12,000 typical datagrams of backlog */
 #define RECV_TIMEOUT_MS 200         /* how long a blocked recv() waits before checking signals */
 #define SIGNAL_CHECK_EVERY 64       /* datagrams between signal checks under load */
 #define EXCERPT_BYTES 64            /* what a truncated datagram keeps for its log line */
@@ -94,6 +94,12 @@ static void parse_one(struct collector *c, const char *buf, size_t len, uint32_t
     size_t repaired = 0;
     time_t now = clock_now();
     pthread_mutex_lock(&c->lock);
+    if (counters_bytes(&c->current) > COLLECTOR_BATCH_MAX_BYTES) {
+        c->flush_now = 1; /* commit now rather than at the end of the interval */
+        pthread_cond_signal(&c->wake);
+        while (counters_bytes(&c->current) > COLLECTOR_BATCH_MAX_BYTES)
+            pthread_cond_wait(&c->drained, &c->lock);
+    }
     if (flags & FLAG_TRUNCATED) {
         counters_add_outcome(&c->current, hour_floor(now), "truncated");
         rejected(c, buf, len, "truncated", "datagram larger than the receive buffer");
@@ -238,6 +244,7 @@ int cmd_collect(struct config *cfg, int argc, char **argv)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&c->wake, &ca);
     pthread_condattr_destroy(&ca);
+    pthread_cond_init(&c->drained, NULL);
 
     if (setup_signals(c) != 0) {
         log_error("cannot set up signal handling error=\"%m\"");
@@ -297,6 +304,7 @@ out:
     ring_free(c->ring);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->wake);
+    pthread_cond_destroy(&c->drained);
     free(buf);
     free(c);
     return rc;

@@ -21,6 +21,9 @@
 #include "lib/db.h"
 
 #define COLLECTOR_REASONS 16
+/* The parser waits for the writer when one interval's counters grow past this: memory stays
+ * bounded and the writer is not starved of CPU by a parser that runs ahead. */
+#define COLLECTOR_BATCH_MAX_BYTES (16u << 20)
 
 struct collector {
     const struct config *cfg;
@@ -35,9 +38,11 @@ struct collector {
     _Atomic uint64_t ring_waits;      /* receiver: times the parser was a whole ring behind */
 
     pthread_mutex_t lock;
-    pthread_cond_t wake;
+    pthread_cond_t wake;              /* writer: stop waiting for the interval */
+    pthread_cond_t drained;           /* parser: the writer took the counters */
     struct counters current;          /* under lock: filled by the parser */
     int stopping;                     /* under lock: the writer's last round */
+    int flush_now;                    /* under lock: the parser is waiting for a commit */
     uint64_t accepted, repaired;      /* under lock */
     uint64_t rejected[COLLECTOR_REASONS]; /* under lock, indexed like datagram_reasons */
     uint64_t log_suppressed;          /* under lock */

@@ -56,7 +56,14 @@ static int flush(struct collector *c, struct counters *batch)
     }
     if (counters_empty(&c->pending))
         return 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (store_counters(c->store, &c->pending, "") == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        log_debug("committed datagrams=%llu sessions=%zu details=%zu ms=%ld",
+                  (unsigned long long)c->pending.accepted, c->pending.sessions.count,
+                  c->pending.details.count,
+                  (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
         c->stored += c->pending.accepted;
         counters_free(&c->pending);
         return 0;
@@ -96,11 +103,14 @@ void *collector_writer_main(void *arg)
         struct timespec deadline;
         deadline_after(&deadline, c->cfg->flush_interval_ms);
         pthread_mutex_lock(&c->lock);
-        while (!c->stopping && pthread_cond_timedwait(&c->wake, &c->lock, &deadline) != ETIMEDOUT)
+        while (!c->stopping && !c->flush_now &&
+               pthread_cond_timedwait(&c->wake, &c->lock, &deadline) != ETIMEDOUT)
             ;
+        c->flush_now = 0;
         int stopping = c->stopping;
         struct counters batch = c->current;
         counters_init(&c->current);
+        pthread_cond_broadcast(&c->drained);
         pthread_mutex_unlock(&c->lock);
 
         flush(c, &batch);
