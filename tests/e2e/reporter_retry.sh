@@ -115,7 +115,8 @@ echo stall > "$T/https/mode"
 write_config "$C" delivery.timeout=60s
 tlsrpt --config "$C" --now 2026-03-07T01:00:00Z send --report-id $R6 2> "$T/k1.log" &
 pid=$!
-wait_for 20 test "$(q "SELECT count(*) FROM deliveries WHERE report_id = '$R6' AND rua = '$U' AND last_error LIKE 'attempt started%'")" = 1
+marked() { test "$(q "SELECT count(*) FROM deliveries WHERE report_id = '$R6' AND rua = '$U' AND last_error LIKE 'attempt started%'")" = 1; }
+check "the stalled attempt is marked in the database while in flight" wait_for 20 marked
 check_eq "attempt marked before sending" "retrying|1" "$(q "SELECT state || '|' || attempts FROM deliveries WHERE report_id = '$R6' AND rua = '$U'")"
 kill -9 $pid
 wait $pid 2>/dev/null
