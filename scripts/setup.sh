@@ -11,7 +11,7 @@ build_pkgs="gcc make pkg-config libc6-dev
 run_pkgs="sqlite3 openssl ca-certificates"
 # Tests: real DNS server, SMTP sink, DKIM verifier, JSON Schema checker, sanitizers, valgrind,
 # systemd-analyze for the unit files, scdoc for man pages.
-test_pkgs="dnsmasq-base python3 python3-dkim python3-nacl python3-aiosmtpd python3-jsonschema
+test_pkgs="dnsmasq-base python3 python3-dkim python3-nacl python3-aiosmtpd python3-dnspython python3-jsonschema
     clang libclang-rt-14-dev valgrind systemd scdoc jq procps iproute2 util-linux"
 
 want="$build_pkgs $run_pkgs"

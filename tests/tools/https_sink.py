@@ -9,6 +9,7 @@ is read from DIR/mode before each request: "200" (default), "201", "503", "400",
 server listens; --count-only keeps only a counter (DIR/count, written on exit)."""
 import http.server
 import os
+import socket
 import signal
 import ssl
 import sys
@@ -21,6 +22,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        # the status line and the body go out in separate writes: without TCP_NODELAY each
+        # answer waits for the client's delayed ACK (40 ms)
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_POST(self):
         srv = self.server
