@@ -7,7 +7,7 @@
 /* collector/ */
 cmd_fn cmd_collect, cmd_record;
 /* reporter/ */
-cmd_fn cmd_send;
+cmd_fn cmd_send, cmd_daily;
 /* cli/ */
 cmd_fn cmd_stats;
 

@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"record", cmd_record, "count results read as JSON lines from stdin"},
     {"stats", cmd_stats, "show counted sessions and failures"},
     {"send", cmd_send, "deliver due reports to the rua of their _smtp._tls records"},
+    {"daily", cmd_daily, "aggregate yesterday, then send what is due (the timer's command)"},
 };
 
 static void usage(FILE *fp)

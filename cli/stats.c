@@ -12,6 +12,7 @@
 #include "lib/clock.h"
 #include "lib/db.h"
 #include "lib/log.h"
+#include "reporter/deliveries.h"
 
 static const char usage_text[] =
     "stats [--day YYYY-MM-DD | --since YYYY-MM-DD --until YYYY-MM-DD] [--domain D] [--json]";
@@ -97,6 +98,17 @@ static json_t *stats_collect(struct db *db, const struct stats_query *q)
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         goto fail;
+    /* the delivery state of the day's report (reporter/README.md "States") */
+    size_t i;
+    json_t *o;
+    json_array_foreach(rows, i, o) {
+        const char *state =
+            deliveries_day_state(db, json_string_value(json_object_get(o, "day")),
+                                 json_string_value(json_object_get(o, "policy-domain")));
+        if (state == NULL)
+            goto fail;
+        json_object_set_new(o, "delivery", json_string(state));
+    }
     bmap_clear(&index);
     buf_free(&key);
     return rows;
@@ -113,8 +125,8 @@ static void print_table(json_t *rows)
     size_t i;
     json_t *o;
     long long ok = 0, failed = 0;
-    printf("%-10s  %-32s %-15s %10s %10s  %s\n", "DAY", "POLICY DOMAIN", "TYPE", "SUCCESSFUL",
-           "FAILED", "FAILURE DETAILS BY RESULT TYPE");
+    printf("%-10s  %-32s %-15s %10s %10s  %-9s  %s\n", "DAY", "POLICY DOMAIN", "TYPE",
+           "SUCCESSFUL", "FAILED", "DELIVERY", "FAILURE DETAILS BY RESULT TYPE");
     json_array_foreach(rows, i, o) {
         struct buf types = BUF_INIT;
         const char *name;
@@ -127,11 +139,11 @@ static void print_table(json_t *rows)
         long long f = json_integer_value(json_object_get(o, "failed"));
         ok += s;
         failed += f;
-        printf("%-10s  %-32s %-15s %10lld %10lld  %s\n",
+        printf("%-10s  %-32s %-15s %10lld %10lld  %-9s  %s\n",
                json_string_value(json_object_get(o, "day")),
                json_string_value(json_object_get(o, "policy-domain")),
                json_string_value(json_object_get(o, "policy-type")), s, f,
-               types.len ? types.data : "-");
+               json_string_value(json_object_get(o, "delivery")), types.len ? types.data : "-");
         buf_free(&types);
     }
     printf("%-10s  %-32s %-15s %10lld %10lld\n", "total", "", "", ok, failed);

@@ -354,6 +354,28 @@ const char *deliveries_report_state(struct db *db, const char *report_id)
     return state;
 }
 
+const char *deliveries_day_state(struct db *db, const char *day, const char *policy_domain)
+{
+    sqlite3_stmt *st = db_prepare(db, "SELECT report_id FROM reports WHERE day = ?1"
+                                      " AND policy_domain = ?2 AND superseded = 0"
+                                      " ORDER BY generation DESC LIMIT 1");
+    if (st == NULL)
+        return NULL;
+    sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, policy_domain, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    const char *state = rc == SQLITE_DONE ? "none" : NULL;
+    if (rc == SQLITE_ROW) {
+        char *id = xstrdup((const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        state = deliveries_report_state(db, id);
+        free(id);
+        return state;
+    }
+    sqlite3_finalize(st);
+    return state;
+}
+
 static void set_time(json_t *o, const char *key, sqlite3_stmt *st, int col)
 {
     if (sqlite3_column_type(st, col) == SQLITE_NULL)

@@ -105,3 +105,15 @@ check "ed25519 mail arrived" test -n "$eml"
 check_eq "ed25519-sha256 mail verifies (dkimpy strict) and carries the report" "ok" \
     "$(dkim_ok "$eml" "$T/20260302aaaaaaaaaaaaaaa7.json")"
 check_eq "ed25519 selector used" "1" "$(grep -c 's=ed;' "$eml")"
+
+# stats show the delivery state of each day's report
+for d in plain.test two.test; do
+    sed "s/nopolicy.example/$d/g" "$DATA/vectors/libtlsrpt/06-nopolicy-success.dgram"
+    echo
+done | tlsrpt --db "$DB" record --time 2026-03-01T12:00:00Z 2> /dev/null
+sed "s/nopolicy.example/other.test/g" "$DATA/vectors/libtlsrpt/06-nopolicy-success.dgram" |
+    tlsrpt --db "$DB" record --time 2026-03-01T13:00:00Z 2> /dev/null
+check_eq "stats --json: delivery state per day and domain" "other.test=none plain.test=sent two.test=no-record" \
+    "$(tlsrpt --db "$DB" stats --json | jq -r '[.[] | "\(.["policy-domain"])=\(.delivery)"] | sort | join(" ")')"
+tlsrpt --db "$DB" stats > "$T/stats.txt"
+check "stats table has the DELIVERY column" grep -q 'plain.test .* sent ' "$T/stats.txt"
