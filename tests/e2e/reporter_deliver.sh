@@ -12,6 +12,7 @@ start_smtp "$T/smtp" --require-starttls || exit 1
 start_https "$T/https" || exit 1
 U="https://reports.example.test:$HTTPS_PORT/tlsrpt/upload"
 cat > "$T/records" <<CONF
+listen-address=::1
 address=/reports.example.test/127.0.0.1
 $(dns_txt _smtp._tls.plain.test "v=TLSRPTv1; rua=mailto:tlsrpt@plain.test")
 $(dns_txt _smtp._tls.split.test "v=TLSRPTv1;" " rua=mailto:r1@split.test,$U" "; x-ext=1")
@@ -117,3 +118,17 @@ check_eq "stats --json: delivery state per day and domain" "other.test=none plai
     "$(tlsrpt --db "$DB" stats --json | jq -r '[.[] | "\(.["policy-domain"])=\(.delivery)"] | sort | join(" ")')"
 tlsrpt --db "$DB" stats > "$T/stats.txt"
 check "stats table has the DELIVERY column" grep -q 'plain.test .* sent ' "$T/stats.txt"
+
+# dns_servers with an IPv6 address (glibc keeps those apart from nsaddr_list)
+add_report 20260303aaaaaaaaaaaaaaa8 2026-03-03 split.test
+R2=20260303aaaaaaaaaaaaaaa8
+write_config "$T/v6.conf" delivery.dns_servers="[::1]:$DNS_PORT"
+tlsrpt --config "$T/v6.conf" --now $NOW send --dry-run --report-id $R2 > "$T/v6.out" 2> "$T/v6.log"
+check "dns_servers [::1]:port: the record is found" grep -q "rua=$U via=https action=would-send" "$T/v6.out"
+check "dns_servers [::1]:port: asked over IPv6" grep -q 'query\[TXT\] _smtp._tls.split.test from ::1' "$T/dnsmasq.log"
+write_config "$T/dead.conf" delivery.dns_servers="127.0.0.1:1"
+tlsrpt --config "$T/dead.conf" --now $NOW send --dry-run --report-id $R2 > "$T/dead.out" 2> "$T/dead.log"
+check "a dead resolver is a temporary failure, not no-record" grep -q 'action=retry-later' "$T/dead.out"
+write_config "$T/badns.conf" delivery.dns_servers="resolver.example:53"
+tlsrpt --config "$T/badns.conf" send --check 2> "$T/badns.log"
+check_eq "a host name in dns_servers is a configuration error" "1" "$?"
