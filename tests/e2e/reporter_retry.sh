@@ -127,3 +127,15 @@ tlsrpt --config "$C" --now 2026-03-07T01:10:00Z send --report-id $R6 2> "$T/k2.l
 check_eq "interrupted https delivery re-sent once" "sent|2|$((before + 1))" \
     "$(q "SELECT state || '|' || attempts FROM deliveries WHERE report_id = '$R6' AND rua = '$U'")|$(ls "$T/https" | grep -c '\.gz$')"
 check_eq "mail of that report sent once" "sent|1" "$(q "SELECT state || '|' || attempts FROM deliveries WHERE report_id = '$R6' AND rua = 'mailto:r@a.test'")"
+
+# spread: the first attempt waits a random time up to `spread`; --domain limits the run
+write_config "$C" delivery.spread=1h
+R7=20260307bbbbbbbbbbbbbbb7
+add_report $R7 2026-03-07 a.test
+tlsrpt --config "$C" --now 2026-03-08T01:00:00Z send --domain other.test 2> "$T/sp0.log"
+check_eq "--domain other.test leaves a.test alone" "0" "$(q "SELECT count(*) FROM deliveries WHERE report_id = '$R7'")"
+tlsrpt --config "$C" --now 2026-03-08T01:00:00Z send --domain a.test 2> "$T/sp1.log"
+next=$(q "SELECT next_attempt FROM deliveries WHERE report_id = '$R7' AND rua = '' AND state = 'pending'")
+check "spread: first attempt planned within the hour" test -n "$next" -a "${next:-0}" -ge 1772931600 -a "${next:-0}" -le 1772935200
+tlsrpt --config "$C" --now 2026-03-08T02:00:01Z send --domain a.test 2> "$T/sp2.log"
+check_eq "spread: sent once due" "sent|sent" "$(q "SELECT group_concat(state, '|') FROM deliveries WHERE report_id = '$R7'")"
