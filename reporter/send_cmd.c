@@ -309,8 +309,11 @@ int send_run(struct config *cfg, const struct report_filter *filter, int dry_run
     run.dry_run = dry_run;
     pthread_mutex_init(&run.lock, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (send_check_config(cfg, &run.signer, 1) != 0)
+    if (send_check_config(cfg, &run.signer, 1) != 0) {
+        dkim_signer_free(run.signer);
+        pthread_mutex_destroy(&run.lock);
         return EXIT_ERROR;
+    }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         log_error("curl_global_init failed");
         dkim_signer_free(run.signer);

@@ -113,7 +113,8 @@ R6=20260306bbbbbbbbbbbbbbb6
 add_report $R6 2026-03-06 a.test
 echo stall > "$T/https/mode"
 write_config "$C" delivery.timeout=60s
-tlsrpt --config "$C" --now 2026-03-07T01:00:00Z send --report-id $R6 2> "$T/k1.log" &
+# exec: $! must be the process itself (not a subshell around it) for kill -9 to hit it
+(exec ${TLSRPT_WRAPPER:-} "$BIN" --config "$C" --now 2026-03-07T01:00:00Z send --report-id $R6 2> "$T/k1.log") &
 pid=$!
 marked() { test "$(q "SELECT count(*) FROM deliveries WHERE report_id = '$R6' AND rua = '$U' AND last_error LIKE 'attempt started%'")" = 1; }
 check "the stalled attempt is marked in the database while in flight" wait_for 20 marked
