@@ -7,6 +7,6 @@
 /* collector/ */
 cmd_fn cmd_collect, cmd_record;
 /* cli/ */
-cmd_fn cmd_stats, cmd_check_config;
+cmd_fn cmd_stats, cmd_check_config, cmd_metrics;
 
 #endif
