@@ -36,6 +36,11 @@ void counters_init(struct counters *c);
 void counters_free(struct counters *c);
 /* Adds one accepted result: a session per policy, a count per failure detail. */
 void counters_add_result(struct counters *c, time_t hour, const struct tls_result *r);
+/* Adds already-counted sessions / failure details under a key given field by field (counters
+ * imported from another host; see collector/exchange.c). k->hour is used as it is. */
+void counters_add_session_counts(struct counters *c, const struct counter_key *k,
+                                 int64_t successful, int64_t failed);
+void counters_add_detail_count(struct counters *c, const struct counter_key *k, int64_t count);
 /* Adds one datagram outcome ("accepted" or a rejection reason). */
 void counters_add_outcome(struct counters *c, time_t hour, const char *outcome);
 /* Adds everything of src to dst (src is left unchanged). */
