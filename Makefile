@@ -5,6 +5,7 @@
 #   make check-valgrind  the test suite with every tlsrpt run under valgrind
 #   make bench           benchmarks, results in bench/RESULTS.md
 #   make man             the man pages (build/man/), from man/*.scd with scdoc
+#   make example-config  regenerate etc/tlsrpt.conf.example from the key table
 #   make install         PREFIX=/usr/local DESTDIR= (directories below can be overridden)
 
 VERSION := 0.1.0
@@ -57,7 +58,7 @@ MAN_SRC := $(wildcard man/*.scd)
 MAN_OUT := $(MAN_SRC:man/%.scd=$(BUILD)/man/%)
 UNITS := $(wildcard systemd/*.socket systemd/*.timer) $(wildcard systemd/*.service.in)
 
-.PHONY: all check check-valgrind bench clean install uninstall man deps test-deps
+.PHONY: all check check-valgrind bench clean install uninstall man example-config deps test-deps
 all: $(BUILD)/tlsrpt $(UNIT_BIN) $(TOOL_BIN)
 
 $(BUILD)/tlsrpt: $(CORE_OBJ) $(MAIN_OBJ)
@@ -88,6 +89,11 @@ $(BUILD)/tools/%: bench/%.c
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
 
 man: $(MAN_OUT)
+
+# etc/tlsrpt.conf.example is the key table of lib/config.c (tests/e2e/ops_check_config.sh
+# checks it); regenerate it after changing a key.
+example-config: $(BUILD)/tlsrpt
+	$(BUILD)/tlsrpt --config /dev/null check-config --defaults > etc/tlsrpt.conf.example
 
 $(BUILD)/man/%: man/%.scd
 	@mkdir -p $(dir $@)

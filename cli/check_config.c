@@ -74,16 +74,28 @@ static void print_effective(FILE *out, const struct config *cfg)
     config_free(&def);
 }
 
+/* A key's value as the file would spell it ("1s", "5m"); "" for an unknown key. */
+static const char *value_of(const struct config *cfg, const char *section, const char *name,
+                            char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < config_key_count; i++)
+        if (strcmp(config_keys[i].section, section) == 0 && strcmp(config_keys[i].name, name) == 0)
+            config_format_value(cfg, &config_keys[i], buf, size);
+    return buf;
+}
+
 static void print_plan(FILE *out, const struct config *cfg, enum role role)
 {
+    char v[64];
     char mode[16];
     snprintf(mode, sizeof mode, "%04lo", cfg->socket_mode);
     fprintf(out, "\nplan:\n");
     if (role & ROLE_COLLECTOR)
         fprintf(out, "  collect: receive on %s (mode %s, group %s) or the socket systemd passes; "
-                     "commit counters to %s every %ldms\n",
+                     "commit counters to %s every %s\n",
                 cfg->socket, mode, cfg->socket_group[0] ? cfg->socket_group : "the collector's",
-                cfg->database, cfg->flush_interval_ms);
+                cfg->database, value_of(cfg, "collector", "flush_interval", v, sizeof v));
     if (!(role & ROLE_REPORTER))
         return;
     fprintf(out, "  aggregate: one report per policy domain and UTC day for policy types \"%s\"%s; "
@@ -108,9 +120,10 @@ static void print_plan(FILE *out, const struct config *cfg, enum role role)
             cfg->allow_private_destinations ? "allowed" : "refused");
     fprintf(out, "  dns: look up _smtp._tls records with %s\n",
             cfg->dns_servers[0] ? cfg->dns_servers : "the system resolver");
-    fprintf(out, "  retries: first after %lds, doubling, given up %ld hours after the first "
+    fprintf(out, "  retries: first after %s, doubling, given up %ld hours after the first "
                  "attempt; %ld deliveries at once\n",
-            cfg->retry_initial_ms / 1000, cfg->retry_hours, cfg->concurrency);
+            value_of(cfg, "delivery", "retry_initial", v, sizeof v), cfg->retry_hours,
+            cfg->concurrency);
     if (cfg->outbox[0])
         fprintf(out, "  outbox: also write each signed .eml and .json.gz to %s\n", cfg->outbox);
 }
@@ -164,7 +177,7 @@ static void check_dkim(struct checks *c, const struct config *cfg)
     if (dkimkey_probe(key, &info, err, sizeof err) != 0) {
         checks_error(c, "[dkim] key_file %s: %s", cfg->dkim_key_file, err);
     } else if (strcmp(dkimkey_algorithm(info.type), cfg->dkim_algorithm) != 0) {
-        checks_error(c, "[dkim] key_file %s: a %s key cannot sign with [dkim] algorithm = %s",
+        checks_error(c, "[dkim] key_file %s: an %s key cannot sign with [dkim] algorithm = %s",
                      cfg->dkim_key_file, info.type == DKIMKEY_RSA ? "RSA" : "Ed25519",
                      cfg->dkim_algorithm);
     } else if (info.type == DKIMKEY_RSA && info.bits < 1024) {
