@@ -23,9 +23,13 @@ struct command {
 static const struct command commands[] = {
     {"collect", cmd_collect, "receive results from the MTA on a socket and count them"},
     {"record", cmd_record, "count results read as JSON lines from stdin"},
+    {"export", cmd_export, "write one day's counters as JSON lines (several MTA hosts)"},
+    {"import", cmd_import, "merge counters exported by other hosts"},
     {"stats", cmd_stats, "show counted sessions and failures"},
     {"send", cmd_send, "deliver due reports to the rua of their _smtp._tls records"},
     {"daily", cmd_daily, "aggregate yesterday, then send what is due (the timer's command)"},
+    {"metrics", cmd_metrics, "write the counters in the Prometheus text format"},
+    {"check-config", cmd_check_config, "validate the configuration and the files it names"},
 };
 
 static void usage(FILE *fp)

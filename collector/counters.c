@@ -126,6 +126,35 @@ void counters_add_result(struct counters *c, time_t hour, const struct tls_resul
     buf_free(&compiled);
 }
 
+static void put_session_key(struct buf *b, const struct counter_key *k)
+{
+    buf_reset(b);
+    put_hour(b, (time_t)k->hour);
+    put_str(b, k->report_domain);
+    put_str(b, k->record);
+    put_str(b, k->policy_type);
+    put_str(b, k->strings_json);
+    put_str(b, k->mx_json);
+}
+
+void counters_add_session_counts(struct counters *c, const struct counter_key *k,
+                                 int64_t successful, int64_t failed)
+{
+    put_session_key(&keybuf, k);
+    struct bmap_entry *e = bmap_upsert(&c->sessions, keybuf.data, keybuf.len, NULL);
+    e->a += successful;
+    e->b += failed;
+}
+
+void counters_add_detail_count(struct counters *c, const struct counter_key *k, int64_t count)
+{
+    put_session_key(&keybuf, k);
+    put_str(&keybuf, k->result_type);
+    for (int f = 0; f < DF_COUNT; f++)
+        put_str(&keybuf, k->field[f] ? k->field[f] : "");
+    bmap_upsert(&c->details, keybuf.data, keybuf.len, NULL)->a += count;
+}
+
 void counters_add_outcome(struct counters *c, time_t hour, const char *outcome)
 {
     struct buf *b = &keybuf;

@@ -237,3 +237,43 @@ fail:
     caches_clear(s); /* ids created in the rolled-back transaction no longer exist */
     return -1;
 }
+
+int store_replace(struct store *s, const struct counters *c, const char *source, int64_t since,
+                  int64_t until, long long *replaced)
+{
+    static const char *const deletes[] = {
+        "DELETE FROM failure_counts WHERE source = ?1 AND hour >= ?2 AND hour < ?3",
+        "DELETE FROM session_counts WHERE source = ?1 AND hour >= ?2 AND hour < ?3",
+    };
+    *replaced = 0;
+    if (source[0] == '\0') {
+        log_error("refusing to replace the local collector's counters");
+        return -1;
+    }
+    if (db_begin(s->db) != 0)
+        goto fail;
+    for (size_t i = 0; i < sizeof deletes / sizeof deletes[0]; i++) {
+        sqlite3_stmt *st = db_prepare(s->db, deletes[i]);
+        if (st == NULL)
+            goto fail;
+        sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, since);
+        sqlite3_bind_int64(st, 3, until);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            goto fail_logged;
+        *replaced += sqlite3_changes(db_sqlite(s->db));
+    }
+    if (store_batch(s, c, source) != 0)
+        goto fail_logged;
+    if (db_commit(s->db) != 0)
+        goto fail;
+    return 0;
+fail_logged:
+    log_error("database write failed db=%s error=\"%s\"", db_path(s->db), db_errmsg(s->db));
+fail:
+    db_rollback(s->db);
+    caches_clear(s);
+    return -1;
+}

@@ -28,3 +28,22 @@ CREATE TABLE deliveries (
     UNIQUE (report_id, rua)
 );
 CREATE INDEX deliveries_due ON deliveries (next_attempt) WHERE state IN ('pending', 'retrying');
+
+-- The delivery state of each report, from its rows (the one definition: reporter/deliveries.c
+-- and `tlsrpt stats --by delivery` read it): new (no row yet), sent (any rua accepted it),
+-- no-record, pending (something still pending or retrying), failed (every rua failed
+-- permanently), gave-up (nothing accepted, the rest gave up).
+CREATE VIEW report_states AS
+SELECT r.report_id, r.day, r.policy_domain, r.generation, r.superseded,
+       CASE WHEN count(d.id) = 0 THEN 'new'
+            WHEN sum(d.state = 'sent') > 0 THEN 'sent'
+            WHEN sum(d.state = 'no-record') > 0 THEN 'no-record'
+            WHEN sum(d.state IN ('pending', 'retrying')) > 0 THEN 'pending'
+            WHEN sum(d.state = 'failed') = count(d.id) THEN 'failed'
+            ELSE 'gave-up' END AS state,
+       count(d.id) FILTER (WHERE d.rua <> '') AS destinations,
+       count(d.id) FILTER (WHERE d.state = 'sent') AS sent,
+       count(d.id) FILTER (WHERE d.state IN ('pending', 'retrying')) AS open,
+       count(d.id) FILTER (WHERE d.state IN ('failed', 'gave-up')) AS failed
+FROM reports r LEFT JOIN deliveries d ON d.report_id = r.report_id
+GROUP BY r.id;

@@ -107,17 +107,12 @@ check_eq "ed25519-sha256 mail verifies (dkimpy strict) and carries the report" "
     "$(dkim_ok "$eml" "$T/20260302aaaaaaaaaaaaaaa7.json")"
 check_eq "ed25519 selector used" "1" "$(grep -c 's=ed;' "$eml")"
 
-# stats show the delivery state of each day's report
-for d in plain.test two.test; do
-    sed "s/nopolicy.example/$d/g" "$DATA/vectors/libtlsrpt/06-nopolicy-success.dgram"
-    echo
-done | tlsrpt --db "$DB" record --time 2026-03-01T12:00:00Z 2> /dev/null
-sed "s/nopolicy.example/other.test/g" "$DATA/vectors/libtlsrpt/06-nopolicy-success.dgram" |
-    tlsrpt --db "$DB" record --time 2026-03-01T13:00:00Z 2> /dev/null
-check_eq "stats --json: delivery state per day and domain" "other.test=none plain.test=sent two.test=no-record" \
-    "$(tlsrpt --db "$DB" stats --json | jq -r '[.[] | "\(.["policy-domain"])=\(.delivery)"] | sort | join(" ")')"
-tlsrpt --db "$DB" stats > "$T/stats.txt"
-check "stats table has the DELIVERY column" grep -q 'plain.test .* sent ' "$T/stats.txt"
+# stats --by delivery: the delivery state of each day's current report
+check_eq "stats --by delivery --json: state and destinations per report" \
+    "invalid.test=no-record/0/0/0/0 junk.test=sent/1/1/0/0 none.test=no-record/0/0/0/0 plain.test=sent/1/1/0/0 split.test=sent/2/2/0/0 two.test=no-record/0/0/0/0" \
+    "$(tlsrpt --db "$DB" stats --by delivery --day 2026-03-01 --json | jq -r '[.[] | "\(.["policy-domain"])=\(.delivery)/\(.destinations)/\(.sent)/\(.open)/\(.failed)"] | sort | join(" ")')"
+tlsrpt --db "$DB" stats --by delivery > "$T/stats.txt"
+check "stats --by delivery table" grep -q '2026-03-02 .*plain.test .* sent ' "$T/stats.txt"
 
 # dns_servers with an IPv6 address (glibc keeps those apart from nsaddr_list)
 add_report 20260303aaaaaaaaaaaaaaa8 2026-03-03 split.test
