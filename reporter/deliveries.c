@@ -267,17 +267,21 @@ int deliveries_no_record(struct db *db, const char *report_id, time_t now, const
 
 int deliveries_attempt_begin(struct db *db, long long id, time_t now, long retry_initial_s)
 {
+    /* The claim: only a row that is still due is taken, and taking it moves next_attempt into
+     * the future, so a second `send` running at the same time cannot take it too. */
     sqlite3_stmt *st = db_prepare(
         db, "UPDATE deliveries SET attempts = attempts + 1, state = 'retrying',"
             " first_attempt = coalesce(first_attempt, ?2), last_attempt = ?2,"
             " next_attempt = ?3, last_error = 'attempt started, no outcome recorded (interrupted)'"
-            " WHERE id = ?1");
+            " WHERE id = ?1 AND state IN ('pending', 'retrying') AND next_attempt <= ?2");
     if (st == NULL)
         return -1;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int64(st, 3, now + retry_initial_s);
-    return step_done(db, st);
+    sqlite3_bind_int64(st, 3, now + (retry_initial_s > 0 ? retry_initial_s : 1));
+    if (step_done(db, st) != 0)
+        return -1;
+    return sqlite3_changes(db_sqlite(db)) == 1 ? 1 : 0;
 }
 
 const char *deliveries_attempt_end(struct db *db, long long id, time_t now,

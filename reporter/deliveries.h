@@ -60,6 +60,8 @@ int deliveries_reconcile(struct db *db, const char *report_id, time_t now,
 /* No valid record: the lookup row becomes no-record, unfinished rua rows fail. */
 int deliveries_no_record(struct db *db, const char *report_id, time_t now, const char *reason);
 
+/* Claims a due row for one attempt and commits that before anything is sent. Returns 1 when
+ * claimed, 0 when the row is no longer due (another run took it), -1 on database error. */
 int deliveries_attempt_begin(struct db *db, long long id, time_t now, long retry_initial_s);
 /* Records the outcome; returns the new state name (static) or NULL on database error. */
 const char *deliveries_attempt_end(struct db *db, long long id, time_t now,

@@ -79,8 +79,11 @@ static void defer_all(struct run *run, const struct report_item *r, const char *
     for (size_t i = 0; i < n; i++) {
         time_t next = 0;
         const char *state = NULL;
-        if (deliveries_attempt_begin(run->db, rows[i].id, run->now,
-                                     run->cfg->retry_initial_ms / 1000) == 0)
+        int claimed = deliveries_attempt_begin(run->db, rows[i].id, run->now,
+                                               run->cfg->retry_initial_ms / 1000);
+        if (claimed == 0)
+            continue; /* another run has it */
+        if (claimed == 1)
             state = deliveries_attempt_end(run->db, rows[i].id, run->now, run->cfg, &res, "dns",
                                            &next);
         if (state == NULL) {
@@ -143,11 +146,13 @@ static void deliver_rows(struct run *run, struct deliver_ctx *ctx, const struct 
         const char *transport = deliver_transport(cfg, e);
         pthread_mutex_lock(&run->lock);
         rc = deliveries_attempt_begin(run->db, rows[i].id, run->now, cfg->retry_initial_ms / 1000);
-        if (rc != 0)
+        if (rc < 0)
             run->db_errors++;
         pthread_mutex_unlock(&run->lock);
-        if (rc != 0)
+        if (rc < 0)
             break; /* never send what could not be marked first */
+        if (rc == 0)
+            continue; /* another `send` running at the same time took it */
 
         struct attempt_result res;
         deliver_one(ctx, r, gz, gzlen, e, run->now, 0, &res);

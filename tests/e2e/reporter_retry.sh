@@ -140,3 +140,20 @@ next=$(q "SELECT next_attempt FROM deliveries WHERE report_id = '$R7' AND rua = 
 check "spread: first attempt planned within the hour" test -n "$next" -a "${next:-0}" -ge 1772931600 -a "${next:-0}" -le 1772935200
 tlsrpt --config "$C" --now 2026-03-08T02:00:01Z send --domain a.test 2> "$T/sp2.log"
 check_eq "spread: sent once due" "sent|sent" "$(q "SELECT group_concat(state, '|') FROM deliveries WHERE report_id = '$R7'")"
+
+# two `send` runs at the same time (a timer and a hand-started run): each delivery once
+write_config "$C" delivery.concurrency=4
+for i in $(seq 10 29); do add_report 202604${i}bbbbbbbbbbbbbb$i 2026-04-$i a.test; done
+mails=$(ls "$T/smtp" | grep -c '\.eml$')
+posts=$(ls "$T/https" | grep -c '\.gz$')
+tlsrpt --config "$C" --now 2026-05-01T01:00:00Z send 2> "$T/c1.log" &
+p1=$!
+tlsrpt --config "$C" --now 2026-05-01T01:00:00Z send 2> "$T/c2.log" &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+check_eq "concurrent runs both exit 0" "0 0" "$r1 $r2"
+check_eq "concurrent runs: every delivery exactly once" "$((mails + 20))|$((posts + 20))" \
+    "$(ls "$T/smtp" | grep -c '\.eml$')|$(ls "$T/https" | grep -c '\.gz$')"
+check_eq "concurrent runs: all sent, one attempt each" "40|40" \
+    "$(q "SELECT count(*) || '|' || sum(attempts) FROM deliveries WHERE report_id LIKE '202604%' AND state = 'sent'")"
