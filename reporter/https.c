@@ -100,18 +100,17 @@ static int pin_host(struct https_client *c, const char *host, long port,
             attempt_set(res, OUTCOME_PERMFAIL,
                         "destination refused: host %s %s %s, which is %s "
                         "(allow_private_destinations = no)",
-                        bare, literal || strcmp(bare, text) == 0 ? "is" : "resolves to", text, why);
+                        bare, strcmp(bare, text) == 0 ? "is" : "resolves to", text, why);
             buf_free(&pin);
             return -1;
         }
         buf_printf(&pin, "%s%s%s%s", i ? "," : "", addrs[i].family == AF_INET6 ? "[" : "", text,
                    addrs[i].family == AF_INET6 ? "]" : "");
     }
-    int is_literal = literal || strcmp(bare, "") == 0;
     unsigned char tmp[16];
-    if (inet_pton(AF_INET, bare, tmp) == 1 || inet_pton(AF_INET6, bare, tmp) == 1)
-        is_literal = 1;
-    if (!is_literal)
+    if (!literal && inet_pton(AF_INET, bare, tmp) == 1)
+        literal = 1;
+    if (!literal) /* libcurl never resolves an IP literal: nothing to pin */
         *resolve = curl_slist_append(NULL, pin.data);
     buf_free(&pin);
     return 0;
