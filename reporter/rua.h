@@ -21,7 +21,7 @@
 #include <stddef.h>
 
 #define RUA_URI_MAX 2048
-#define RUA_ADDR_MAX 256
+#define RUA_ADDR_MAX 256 /* = ADDR_MAX of addr.h */
 #define RUA_RECORD_MAX 65536 /* a longer joined record is refused */
 
 enum rua_kind { RUA_MAILTO, RUA_HTTPS, RUA_INVALID };
@@ -52,10 +52,6 @@ int rua_parse(const char *rec, size_t len, size_t max_rua, struct rua_list *out,
 /* rua_select then rua_parse. */
 int rua_from_txt(const char *const *recs, const size_t *lens, size_t n, size_t max_rua,
                  struct rua_list *out, char *err, size_t errsize);
-
-/* Validates and normalises one recipient address (already percent-decoded): 0, or -1 with a
- * static reason in *why. out gets local@a-label-domain. */
-int rua_check_addr(const char *addr, char out[RUA_ADDR_MAX], const char **why);
 
 void rua_free(struct rua_list *l);
 

@@ -1,8 +1,9 @@
-/* rua_select / rua_parse / rua_check_addr: one row per behaviour. */
+/* rua_select / rua_parse / addr_check: one row per behaviour. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/buf.h"
+#include "reporter/addr.h"
 #include "reporter/rua.h"
 #include "tests/unit/unit.h"
 
@@ -330,7 +331,7 @@ static void test_addr(void)
     for (size_t i = 0; i < sizeof addr_rows / sizeof addr_rows[0]; i++) {
         char out[RUA_ADDR_MAX], name[160], ex[96];
         const char *why = "";
-        int rc = rua_check_addr(addr_rows[i].in, out, &why);
+        int rc = addr_check(addr_rows[i].in, out, &why);
         str_excerpt(ex, sizeof ex, addr_rows[i].in, strlen(addr_rows[i].in), 60);
         snprintf(name, sizeof name, "address %s %s", ex, addr_rows[i].want ? "accepted" : "refused");
         if (addr_rows[i].want)
