@@ -40,7 +40,7 @@ int cmd_daily(struct config *cfg, int argc, char **argv)
         if (agg != EXIT_OK)
             log_warn("daily: aggregate exited %d; sending what is due anyway", agg);
     }
-    struct report_filter all = {NULL, NULL, NULL};
+    struct delivery_filter all = {NULL, NULL, NULL};
     int snd = send_run(cfg, &all, 0);
     if (agg == EXIT_ERROR || snd == EXIT_ERROR)
         return EXIT_ERROR;

@@ -17,7 +17,7 @@
     " AND (?2 IS NULL OR r.day = ?2) AND (?3 IS NULL OR r.policy_domain = ?3)"                     \
     " AND (?4 IS NULL OR r.report_id = ?4)"
 
-static void bind_filter(sqlite3_stmt *st, const struct report_filter *f)
+static void bind_filter(sqlite3_stmt *st, const struct delivery_filter *f)
 {
     if (f->day)
         sqlite3_bind_text(st, 2, f->day, -1, SQLITE_STATIC);
@@ -39,7 +39,7 @@ static int step_done(struct db *db, sqlite3_stmt *st)
     return 0;
 }
 
-int deliveries_plan(struct db *db, time_t now, long spread_s, const struct report_filter *f,
+int deliveries_plan(struct db *db, time_t now, long spread_s, const struct delivery_filter *f,
                     unsigned int *seed)
 {
     sqlite3_stmt *sel = db_prepare(db, "SELECT r.report_id FROM reports r WHERE" CURRENT_REPORTS
@@ -80,7 +80,7 @@ fail:
     return -1;
 }
 
-int deliveries_due_reports(struct db *db, time_t now, const struct report_filter *f,
+int deliveries_due_reports(struct db *db, time_t now, const struct delivery_filter *f,
                            int include_new, struct report_item **out, size_t *n)
 {
     sqlite3_stmt *st = db_prepare(

@@ -22,19 +22,19 @@ struct report_item {
     long long successful, failed;
 };
 
-struct report_filter {
+struct delivery_filter {
     const char *day, *domain, *report_id; /* NULL = any */
 };
 
 /* Gives every current report (newest generation, not superseded) that has no delivery row yet
  * its lookup row: pending, due at now + a random delay up to spread_s. Returns the number of
  * new rows, or -1. */
-int deliveries_plan(struct db *db, time_t now, long spread_s, const struct report_filter *f,
+int deliveries_plan(struct db *db, time_t now, long spread_s, const struct delivery_filter *f,
                     unsigned int *seed);
 
 /* Current reports with a row due at `now` (pending or retrying, next_attempt <= now). With
  * include_new, also reports without any row (dry runs, which write nothing). */
-int deliveries_due_reports(struct db *db, time_t now, const struct report_filter *f,
+int deliveries_due_reports(struct db *db, time_t now, const struct delivery_filter *f,
                            int include_new, struct report_item **out, size_t *n);
 void report_items_free(struct report_item *v, size_t n);
 

@@ -11,6 +11,6 @@
 int send_check_config(const struct config *cfg, struct dkim_signer **signer, int quiet);
 
 /* One pass: plans new reports, delivers everything due. Returns an exit code. */
-int send_run(struct config *cfg, const struct report_filter *filter, int dry_run);
+int send_run(struct config *cfg, const struct delivery_filter *filter, int dry_run);
 
 #endif

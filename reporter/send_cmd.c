@@ -305,7 +305,7 @@ int send_check_config(const struct config *cfg, struct dkim_signer **signer, int
     return rc;
 }
 
-int send_run(struct config *cfg, const struct report_filter *filter, int dry_run)
+int send_run(struct config *cfg, const struct delivery_filter *filter, int dry_run)
 {
     struct run run;
     memset(&run, 0, sizeof run);
@@ -383,7 +383,7 @@ int cmd_send(struct config *cfg, int argc, char **argv)
         {"report-id", required_argument, NULL, 'r'}, {"dry-run", no_argument, NULL, 'n'},
         {"check", no_argument, NULL, 'c'},       {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
-    struct report_filter f = {NULL, NULL, NULL};
+    struct delivery_filter f = {NULL, NULL, NULL};
     int dry_run = 0, check = 0, opt;
     time_t t;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
