@@ -4,7 +4,8 @@
  * at a time (threads sharing one database handle under a lock; the network work happens
  * outside it). Exit 0 when every due delivery was attempted (deferred retries included),
  * 75 when the run could not do its work (database trouble, every DNS lookup failed), 1 on
- * configuration errors (among them: no usable DKIM key while mail reports are due). */
+ * configuration errors (among them: no usable DKIM key while mail reports are due). On a
+ * terminal it shows its progress (count and rate); the summary line is always logged. */
 #include <curl/curl.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -43,7 +45,34 @@ struct run {
     unsigned long lookups, lookup_tempfail, no_record, sent, deferred, failed, gave_up,
         skipped_nokey, db_errors;
     double sign_seconds, net_seconds;
+    /* progress on a terminal (stderr is a TTY): count and rate, at most twice a second */
+    int tty;
+    size_t done;
+    double started, last_progress;
 };
+
+static double mono_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Called with run->lock held after each report. */
+static void progress(struct run *run)
+{
+    run->done++;
+    if (!run->tty)
+        return;
+    double now = mono_now();
+    if (now - run->last_progress < 0.5 && run->done < run->nreports)
+        return;
+    run->last_progress = now;
+    double rate = run->done / (now - run->started > 1e-3 ? now - run->started : 1e-3);
+    fprintf(stderr, "\rsend: %zu/%zu reports, %.0f/s, %lu sent, %lu deferred, %lu failed%s",
+            run->done, run->nreports, rate, run->sent, run->deferred, run->failed,
+            run->done == run->nreports ? "\n" : "");
+}
 
 static void log_outcome(const struct report_item *r, const char *rua, const char *transport,
                         const char *state, const struct attempt_result *res, time_t next)
@@ -270,6 +299,9 @@ static void *worker(void *arg)
         if (i >= run->nreports)
             break;
         process_report(run, &ctx, &run->reports[i]);
+        pthread_mutex_lock(&run->lock);
+        progress(run);
+        pthread_mutex_unlock(&run->lock);
     }
     pthread_mutex_lock(&run->lock);
     run->sign_seconds += ctx.sign_seconds;
@@ -312,6 +344,8 @@ int send_run(struct config *cfg, const struct delivery_filter *filter, int dry_r
     run.cfg = cfg;
     run.now = clock_now();
     run.dry_run = dry_run;
+    run.tty = isatty(2) && !dry_run;
+    run.started = run.last_progress = mono_now();
     pthread_mutex_init(&run.lock, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (send_check_config(cfg, &run.signer, 1) != 0) {

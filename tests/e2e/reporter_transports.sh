@@ -129,3 +129,10 @@ check_eq "no key: mail left pending, https sent" "pending|sent|$((posts + 1))" \
     "$(dstate 20260301dddddddddddddd31 mailto:r@b.test)|$(dstate 20260301dddddddddddddd31 "$U")|$(ls "$T/https" | grep -c '\.gz$')"
 tlsrpt --config "$T/auth.conf" --now 2026-03-02T02:00:00Z send 2> "$T/key.log"
 check_eq "key configured later: the pending mail goes" "sent" "$(dstate 20260301dddddddddddddd31 mailto:r@b.test)"
+
+# on a terminal, send shows its progress; without one only the summary line is logged
+add_report 20260305dddddddddddddd41 2026-03-05 a.test
+add_report 20260306dddddddddddddd42 2026-03-06 a.test
+script -qec "$BIN --config $T/auth.conf --now 2026-03-07T01:00:00Z send" /dev/null > "$T/tty.out" 2>&1
+check "progress on a terminal: count and rate" grep -q 'send: 2/2 reports, [0-9]*/s, 2 sent' "$T/tty.out"
+check "no progress line without a terminal" sh -c "! grep -q 'send: [0-9]*/' $T/key.log"
