@@ -329,7 +329,9 @@ int send_check_config(const struct config *cfg, struct dkim_signer **signer, int
         rc = -1;
     }
     *signer = dkim_signer_new(cfg, clock_now(), err, sizeof err);
-    if (*signer == NULL)
+    if (*signer == NULL && quiet)
+        log_warn("mail reports cannot be sent: %s", err);
+    else if (*signer == NULL)
         log_error("mail reports cannot be sent: %s", err);
     else if (!quiet)
         log_info("dkim key usable domain=%s selector=%s algorithm=%s", cfg->dkim_domain,
@@ -401,6 +403,9 @@ int send_run(struct config *cfg, const struct delivery_filter *filter, int dry_r
         rc = EXIT_TEMPFAIL; /* the resolver is unusable: nothing could be done */
     else if (run.skipped_nokey)
         rc = EXIT_ERROR;
+    if (run.skipped_nokey)
+        log_error("%lu mail deliveries not attempted: no usable DKIM key (see `tlsrpt send "
+                  "--check`); they stay pending", run.skipped_nokey);
 out:
     report_items_free(run.reports, run.nreports);
     db_close(run.db);
