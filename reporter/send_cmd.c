@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -22,6 +21,7 @@
 #include "lib/clock.h"
 #include "lib/db.h"
 #include "lib/log.h"
+#include "lib/progress.h"
 #include "reporter/deliver.h"
 #include "reporter/deliveries.h"
 #include "reporter/dkim.h"
@@ -45,34 +45,8 @@ struct run {
     unsigned long lookups, lookup_tempfail, no_record, sent, deferred, failed, gave_up,
         skipped_nokey, db_errors;
     double sign_seconds, net_seconds;
-    /* progress on a terminal (stderr is a TTY): count and rate, at most twice a second */
-    int tty;
-    size_t done;
-    double started, last_progress;
+    struct progress *progress; /* count and rate on a terminal (lib/progress.h) */
 };
-
-static double mono_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-/* Called with run->lock held after each report. */
-static void progress(struct run *run)
-{
-    run->done++;
-    if (!run->tty)
-        return;
-    double now = mono_now();
-    if (now - run->last_progress < 0.5 && run->done < run->nreports)
-        return;
-    run->last_progress = now;
-    double rate = run->done / (now - run->started > 1e-3 ? now - run->started : 1e-3);
-    fprintf(stderr, "\rsend: %zu/%zu reports, %.0f/s, %lu sent, %lu deferred, %lu failed%s",
-            run->done, run->nreports, rate, run->sent, run->deferred, run->failed,
-            run->done == run->nreports ? "\n" : "");
-}
 
 static void log_outcome(const struct report_item *r, const char *rua, const char *transport,
                         const char *state, const struct attempt_result *res, time_t next)
@@ -300,7 +274,7 @@ static void *worker(void *arg)
             break;
         process_report(run, &ctx, &run->reports[i]);
         pthread_mutex_lock(&run->lock);
-        progress(run);
+        progress_add(run->progress, 1);
         pthread_mutex_unlock(&run->lock);
     }
     pthread_mutex_lock(&run->lock);
@@ -346,8 +320,6 @@ int send_run(struct config *cfg, const struct delivery_filter *filter, int dry_r
     run.cfg = cfg;
     run.now = clock_now();
     run.dry_run = dry_run;
-    run.tty = isatty(2) && !dry_run;
-    run.started = run.last_progress = mono_now();
     pthread_mutex_init(&run.lock, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (send_check_config(cfg, &run.signer, 1) != 0) {
@@ -376,6 +348,7 @@ int send_run(struct config *cfg, const struct delivery_filter *filter, int dry_r
         rc = EXIT_TEMPFAIL;
         goto out;
     }
+    run.progress = progress_begin("send", run.nreports);
     size_t nthreads = (size_t)cfg->concurrency;
     if (nthreads > run.nreports)
         nthreads = run.nreports;
@@ -391,6 +364,7 @@ int send_run(struct config *cfg, const struct delivery_filter *filter, int dry_r
     for (size_t i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     free(th);
+    progress_end(run.progress);
 
     log_info("send finished reports=%zu sent=%lu deferred=%lu failed=%lu gave_up=%lu "
              "no_record=%lu dns_tempfail=%lu skipped_no_dkim_key=%lu sign_seconds=%.3f "

@@ -134,6 +134,7 @@ check_eq "key configured later: the pending mail goes" "sent" "$(dstate 20260301
 add_report 20260305dddddddddddddd41 2026-03-05 a.test
 add_report 20260306dddddddddddddd42 2026-03-06 a.test
 script -qec "$BIN --config $T/auth.conf --now 2026-03-07T01:00:00Z send" /dev/null > "$T/tty.out" 2>&1
-check "progress on a terminal: count and rate" grep -q 'send: 2/2 reports, [0-9]*/s, 2 sent' "$T/tty.out"
+check "progress on a terminal: count and rate" grep -q 'send: [12]/2 ([0-9]*%) [0-9]*/s' "$T/tty.out"
+check "progress summary line" grep -q 'send done count=2 ' "$T/tty.out"
 check "no progress line without a terminal" sh -c "! grep -q 'send: [0-9]*/' $T/key.log"
 check "no key: the skipped mail deliveries are named in an error" grep -q 'error: 1 mail deliveries not attempted: no usable DKIM key' "$T/nokey.log"
