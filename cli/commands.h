@@ -6,6 +6,8 @@
 
 /* collector/ */
 cmd_fn cmd_collect, cmd_record;
+/* aggregator/ */
+cmd_fn cmd_aggregate, cmd_reports, cmd_show;
 /* cli/ */
 cmd_fn cmd_stats;
 

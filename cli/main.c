@@ -24,6 +24,9 @@ static const struct command commands[] = {
     {"collect", cmd_collect, "receive results from the MTA on a socket and count them"},
     {"record", cmd_record, "count results read as JSON lines from stdin"},
     {"stats", cmd_stats, "show counted sessions and failures"},
+    {"aggregate", cmd_aggregate, "build the RFC 8460 reports of a finished day"},
+    {"reports", cmd_reports, "list stored reports"},
+    {"show", cmd_show, "print one stored report (JSON, or its gzip bytes)"},
 };
 
 static void usage(FILE *fp)
