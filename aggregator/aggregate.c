@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aggregator/day_query.h"
+#include "aggregator/gzip.h"
 #include "aggregator/report_id.h"
 #include "aggregator/report_store.h"
 #include "lib/bmap.h"
@@ -111,6 +112,7 @@ int aggregate_day(struct db *db, const struct aggregate_params *p, struct aggreg
     rc = more == 0 ? 0 : -1;
 out:
     day_query_close(q);
+    gzip_release();
     report_store_close(r.store);
     bmap_clear(&r.gens);
     return rc;

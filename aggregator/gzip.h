@@ -9,6 +9,8 @@
 /* Compresses in[0..len) into a new buffer (*out, freed by the caller). Returns 0, or -1 when
  * zlib fails (out of memory). */
 int gzip_compress(const void *in, size_t len, unsigned char **out, size_t *out_len);
+/* Frees the calling thread's compressor (kept between calls for speed); optional. */
+void gzip_release(void);
 
 /* Decompresses a whole gzip member into a new NUL-terminated buffer of at most max bytes.
  * Returns 0, or -1 when the input is not gzip, is truncated or inflates beyond max. */
