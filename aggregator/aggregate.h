@@ -19,6 +19,7 @@ struct aggregate_params {
     const struct report_options *opt;
     time_t now;                     /* created_at */
     uint64_t nonce;                 /* for report ids: random, or 0 for reproducible runs */
+    int threads;                    /* report builder threads (0: build on the caller's) */
 };
 
 struct aggregate_stats {

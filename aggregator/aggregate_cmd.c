@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "aggregator/aggregate.h"
+#include "aggregator/build_pool.h"
 #include "aggregator/report_options.h"
 #include "aggregator/retention.h"
 #include "cli/commands.h"
@@ -121,6 +122,7 @@ int cmd_aggregate(struct config *cfg, int argc, char **argv)
     p.submitter = submitter;
     p.opt = &ropt;
     p.nonce = run_nonce();
+    p.threads = build_pool_threads();
 
     struct db *db = cmd_open_db(cfg);
     if (db == NULL)
