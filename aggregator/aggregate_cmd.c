@@ -1,6 +1,8 @@
 /* `tlsrpt aggregate [--day YYYY-MM-DD] [--domain D] [--force]`: builds the reports of one
  * finished UTC day (default: yesterday, by --now) and prunes what is older than
  * retention_days, all in one transaction: a run either stores everything or nothing.
+ * (Policies, failure details and records no longer referenced are deleted afterwards in a
+ * second, housekeeping transaction.)
  * Exit: 0 done (also when there was nothing to do), 1 configuration or database error, or
  * a report that could not be built; 2 bad arguments; 75 database busy (run again later). */
 #include <getopt.h>
@@ -58,6 +60,10 @@ static int run(struct db *db, const struct config *cfg, struct aggregate_params 
         db_rollback(db);
         return tempfail ? EXIT_TEMPFAIL : EXIT_ERROR;
     }
+    /* Housekeeping after the reports are safe: a failure here is retried by the next run
+     * that prunes counters, and changes nothing that is reported. */
+    if (pruned.counter_rows > 0 && retention_prune_orphans(db, &pruned) != 0)
+        log_warn("unreferenced policies, details and records not pruned; the next run retries");
     log_info("aggregated day=%s domains=%lu created=%lu existing=%lu not_reported=%lu "
              "trimmed=%lu failed=%lu",
              day_format(p->day, day), st.domains, st.created, st.existing, st.not_reported,

@@ -1,7 +1,6 @@
-/* Retention pruning with a handful of set-wise statements. The orphan checks scan the kept
- * counters once per table (session_counts has no index on policy_id or record_id, and one
- * is not worth slowing the collector's writes for); they run only when counters were
- * actually deleted, i.e. about once a day. */
+/* Retention pruning with a handful of set-wise statements. The orphan step reads each
+ * counter table once (into a temporary table of the ids still in use); it runs only after
+ * counters were deleted, i.e. about once a day. */
 #include "aggregator/retention.h"
 
 #include <string.h>
@@ -17,22 +16,25 @@ static const char *const counter_sql[] = {
 
 static const char reports_sql[] = "DELETE FROM reports WHERE day < ?1";
 
+static const char live_sql[] =
+    "CREATE TEMP TABLE retention_live AS"
+    " SELECT DISTINCT policy_id, record_id FROM session_counts"
+    " UNION SELECT DISTINCT policy_id, record_id FROM failure_counts";
 static const char details_sql[] =
     "DELETE FROM failure_details WHERE NOT EXISTS"
     " (SELECT 1 FROM failure_counts f WHERE f.detail_id = failure_details.id)";
 static const char policies_sql[] =
-    "DELETE FROM policies WHERE id NOT IN (SELECT policy_id FROM session_counts)"
-    " AND id NOT IN (SELECT policy_id FROM failure_counts)";
+    "DELETE FROM policies WHERE id NOT IN (SELECT policy_id FROM temp.retention_live)";
 static const char records_sql[] =
-    "DELETE FROM tlsrpt_records WHERE id NOT IN (SELECT record_id FROM session_counts)"
-    " AND id NOT IN (SELECT record_id FROM failure_counts)";
+    "DELETE FROM tlsrpt_records WHERE id NOT IN (SELECT record_id FROM temp.retention_live)";
+static const char drop_live_sql[] = "DROP TABLE IF EXISTS temp.retention_live";
 
 time_t retention_cutoff(time_t now, long retention_days)
 {
     return day_floor(now) - (time_t)retention_days * SECONDS_PER_DAY;
 }
 
-/* Runs one DELETE with an optional integer or text ?1; the number of rows, or -1. */
+/* Runs one statement with an optional integer or text ?1; the rows changed, or -1. */
 static long long run(struct db *db, const char *sql, const long long *num, const char *text)
 {
     sqlite3_stmt *st;
@@ -67,15 +69,31 @@ int retention_prune(struct db *db, time_t cutoff, struct retention_result *r)
     }
     if ((r->reports = run(db, reports_sql, NULL, day)) < 0)
         return -1;
-    if (r->counter_rows > 0) {
-        if ((r->details = run(db, details_sql, NULL, NULL)) < 0 ||
-            (r->policies = run(db, policies_sql, NULL, NULL)) < 0 ||
-            (r->records = run(db, records_sql, NULL, NULL)) < 0)
-            return -1;
-    }
     if (r->counter_rows || r->reports)
-        log_info("pruned before=%s counter_rows=%lld reports=%lld policies=%lld details=%lld "
-                 "records=%lld",
-                 day, r->counter_rows, r->reports, r->policies, r->details, r->records);
+        log_info("pruned before=%s counter_rows=%lld reports=%lld", day, r->counter_rows,
+                 r->reports);
     return 0;
+}
+
+int retention_prune_orphans(struct db *db, struct retention_result *r)
+{
+    int rc = -1;
+    if (db_exec(db, "PRAGMA foreign_keys = OFF") != 0)
+        return -1;
+    if (db_begin(db) != 0)
+        goto out;
+    if (run(db, drop_live_sql, NULL, NULL) < 0 || run(db, live_sql, NULL, NULL) < 0 ||
+        (r->details = run(db, details_sql, NULL, NULL)) < 0 ||
+        (r->policies = run(db, policies_sql, NULL, NULL)) < 0 ||
+        (r->records = run(db, records_sql, NULL, NULL)) < 0 ||
+        run(db, drop_live_sql, NULL, NULL) < 0 || db_commit(db) != 0) {
+        db_rollback(db);
+        goto out;
+    }
+    log_info("pruned unreferenced policies=%lld details=%lld records=%lld", r->policies,
+             r->details, r->records);
+    rc = 0;
+out:
+    db_exec(db, "PRAGMA foreign_keys = ON");
+    return rc;
 }

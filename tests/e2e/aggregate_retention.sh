@@ -31,7 +31,9 @@ check "nothing pruned while within retention" bash -c "! grep -q pruned '$T/old.
 cutoff=$(date -u -d 2026-10-30 +%s)
 run --now 2026-11-02T06:00:00Z aggregate 2> "$T/new.log"
 check_eq "aggregate with pruning exits 0" 0 $?
-check "pruning is logged" grep -q 'pruned before=2026-10-30 counter_rows=[1-9][0-9]* reports=2 policies=1 details=2 records=2' "$T/new.log"
+check "pruning is logged" grep -q 'pruned before=2026-10-30 counter_rows=[1-9][0-9]* reports=2$' "$T/new.log"
+check "pruning of unreferenced rows is logged" \
+    grep -q 'pruned unreferenced policies=1 details=2 records=2$' "$T/new.log"
 check_eq "counters before the cutoff are gone" "0 0 0" \
     "$(q "SELECT (SELECT count(*) FROM session_counts WHERE hour < $cutoff) || ' ' ||
                  (SELECT count(*) FROM failure_counts WHERE hour < $cutoff) || ' ' ||
