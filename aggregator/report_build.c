@@ -7,8 +7,8 @@
  *                  receiving-mx-helo, receiving-ip, failed-session-count,
  *                  additional-information, failure-reason-code}}
  * policy-string is left out for no-policy-found, mx-host is only given for sts (an array),
- * failure-details is always present. Over the size limits the failure details with the
- * smallest counts are trimmed (the summary stays exact); see report_fit(). */
+ * failure-details is always present. Over the size limits report_fit() trims failure
+ * details (report_fit.c). */
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 
 #include "aggregator/gzip.h"
 #include "aggregator/report.h"
+#include "aggregator/report_int.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/policy_type.h"
@@ -27,25 +28,6 @@
 static const int detail_order[] = {
     DF_SENDING_MTA_IP,  DF_RECEIVING_MX_HOSTNAME,  DF_RECEIVING_MX_HELO,   DF_RECEIVING_IP,
     DETAIL_COUNT_SLOT,  DF_ADDITIONAL_INFORMATION, DF_FAILURE_REASON_CODE,
-};
-
-struct built_policy {
-    const struct report_policy *in;
-    struct report_detail *details;  /* prepared copy */
-    size_t ndetails;                /* after max_failure_details */
-    size_t keep;                    /* after trimming to size */
-    json_t **detail_json;
-    json_t *entry;                  /* the policies[] element */
-};
-
-struct build {
-    const struct report_input *in;
-    const struct report_options *opt;
-    struct built_policy *pol;
-    size_t npol;
-    json_t *root;
-    char *err;
-    size_t errsize;
 };
 
 static enum report_status fail(struct build *b, const char *fmt, ...)
@@ -249,7 +231,7 @@ bad:
 }
 
 /* Puts the first `keep` details of each policy into its failure-details array. */
-static void set_details(struct build *b)
+void report_build_set_details(struct build *b)
 {
     for (size_t i = 0; i < b->npol; i++) {
         struct built_policy *p = &b->pol[i];
@@ -261,7 +243,7 @@ static void set_details(struct build *b)
 }
 
 /* Serialises and compresses; -1 when jansson or zlib fail (out of memory). */
-static int encode(struct build *b, struct report *out)
+int report_build_encode(struct build *b, struct report *out)
 {
     free(out->json);
     free(out->gzip);
@@ -271,77 +253,6 @@ static int encode(struct build *b, struct report *out)
         return -1;
     out->json_len = strlen(out->json);
     return gzip_compress(out->json, out->json_len, &out->gzip, &out->gzip_len);
-}
-
-static int fits(const struct build *b, const struct report *r)
-{
-    return (long)r->gzip_len <= b->opt->max_gzip_bytes &&
-           (long)r->json_len <= b->opt->max_json_bytes;
-}
-
-struct trim_entry {
-    int64_t count;
-    size_t pol, det;
-};
-
-/* Smallest count first; among equals the later entry first, so that what is dropped from
- * each policy is always the tail of its (largest-first) list. */
-static int cmp_trim(const void *pa, const void *pb)
-{
-    const struct trim_entry *a = pa, *b = pb;
-    if (a->count != b->count)
-        return a->count < b->count ? -1 : 1;
-    if (a->pol != b->pol)
-        return a->pol > b->pol ? -1 : 1;
-    return a->det > b->det ? -1 : (a->det < b->det);
-}
-
-/* Drops failure details, smallest counts first, until the report fits. Each round estimates
- * from the current size how many entries may stay, so a few rounds suffice. */
-static enum report_status report_fit(struct build *b, struct report *out)
-{
-    size_t total = 0, dropped = 0;
-    for (size_t i = 0; i < b->npol; i++)
-        total += b->pol[i].ndetails;
-    struct trim_entry *order = xcalloc(total, sizeof *order);
-    size_t k = 0;
-    for (size_t i = 0; i < b->npol; i++)
-        for (size_t j = 0; j < b->pol[i].ndetails; j++)
-            order[k++] = (struct trim_entry){b->pol[i].details[j].count, i, j};
-    qsort(order, total, sizeof *order, cmp_trim);
-
-    enum report_status st = REPORT_BUILT;
-    while (!fits(b, out)) {
-        if (dropped == total) {
-            st = REPORT_TOO_BIG;
-            snprintf(b->err, b->errsize,
-                     "report is %zu bytes (%zu gzipped) without any failure detail; limits "
-                     "are %ld and %ld",
-                     out->json_len, out->gzip_len, b->opt->max_json_bytes,
-                     b->opt->max_gzip_bytes);
-            break;
-        }
-        double ratio = (double)b->opt->max_gzip_bytes / (double)out->gzip_len;
-        double jratio = (double)b->opt->max_json_bytes / (double)out->json_len;
-        if (jratio < ratio)
-            ratio = jratio;
-        size_t keep = (size_t)((double)(total - dropped) * ratio * 0.9);
-        size_t target = total - keep;
-        if (target <= dropped)
-            target = dropped + 1;
-        for (; dropped < target; dropped++) {
-            b->pol[order[dropped].pol].keep--;
-            out->trimmed_count += order[dropped].count;
-        }
-        set_details(b);
-        if (encode(b, out) != 0) {
-            st = fail(b, "cannot encode the report (out of memory)");
-            break;
-        }
-    }
-    out->details_trimmed = dropped;
-    free(order);
-    return st;
 }
 
 static void build_free(struct build *b)
@@ -381,8 +292,8 @@ enum report_status report_build(const struct report_input *in, const char *repor
         st = fail(&b, "organization-name, contact-info or report-id is not UTF-8");
         goto done;
     }
-    set_details(&b);
-    if (encode(&b, out) != 0) {
+    report_build_set_details(&b);
+    if (report_build_encode(&b, out) != 0) {
         st = fail(&b, "cannot encode the report (out of memory)");
         goto done;
     }
