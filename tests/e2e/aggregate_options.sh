@@ -16,7 +16,18 @@ for i in $(seq 1 200); do
     done
 done > "$T/many.jsonl"
 
-# setup NAME [KEY = VALUE lines]: a database with every input and a [report] config
+# Every input, recorded once into a template database that each case copies.
+template=$T/template.sqlite
+for f in "$DATA"/vectors/libtlsrpt/*.dgram; do cat "$f"; echo; done |
+    tlsrpt --db "$template" record --time 2026-11-01T10:00:00Z 2> /dev/null
+for f in "$DATA"/aggregate/rollover/*.jsonl; do
+    tlsrpt --db "$template" record --time "$(basename "$f" .jsonl)" < "$f" 2> /dev/null
+done
+tlsrpt --db "$template" record --time 2026-11-01T11:00:00Z < "$T/many.jsonl" 2> /dev/null
+check_eq "template database closed cleanly (no WAL left)" "no" \
+    "$([ -e "$template-wal" ] && echo yes || echo no)"
+
+# setup NAME [KEY = VALUE lines]: a copy of the template and a [report] config
 setup() {
     db=$T/$1.sqlite
     conf=$T/$1.conf
@@ -24,12 +35,7 @@ setup() {
     { printf '[report]\norganization_name = Org\n'
       case "$*" in contact_info*) ;; *) echo 'contact_info = tlsrpt@reporter.example' ;; esac
       printf '%s\n' "$@"; } > "$conf"
-    for f in "$DATA"/vectors/libtlsrpt/*.dgram; do cat "$f"; echo; done |
-        tlsrpt --db "$db" record --time 2026-11-01T10:00:00Z 2> /dev/null
-    for f in "$DATA"/aggregate/rollover/*.jsonl; do
-        tlsrpt --db "$db" record --time "$(basename "$f" .jsonl)" < "$f" 2> /dev/null
-    done
-    tlsrpt --db "$db" record --time 2026-11-01T11:00:00Z < "$T/many.jsonl" 2> /dev/null
+    cp "$template" "$db"
 }
 run() { tlsrpt --config "$conf" --db "$db" --now "$NOW" "$@"; }
 domains() { run reports --json | $PY -c 'import json,sys
