@@ -68,8 +68,12 @@ static int store(struct run *r, const struct build_job *j)
         break;
     case REPORT_NOTHING:
         r->st->not_reported++;
-        log_debug("not reported day=%s domain=%s successful=%lld failed=%lld", r->day, domain,
-                  (long long)rep->successful, (long long)rep->failed);
+        if (j->generation > 1) /* forced, but policy_types or skip_success_only leave it out */
+            log_info("not reported day=%s domain=%s; generation %ld stays current", r->day,
+                     domain, j->generation - 1);
+        else
+            log_debug("not reported day=%s domain=%s successful=%lld failed=%lld", r->day,
+                      domain, (long long)rep->successful, (long long)rep->failed);
         return 0;
     case REPORT_TOO_BIG:
     case REPORT_ERROR:

@@ -74,3 +74,13 @@ check "--force for a domain without sessions says so" \
     grep -q 'no counted sessions day=2026-11-01 domain=absent.example' "$T/absent.log"
 
 check "every generation passes the RFC 8460 checks" $CHECK db "$db"
+
+# --force after the options changed so that a domain is no longer reported: its previous
+# report stays the current one, and the log says so.
+printf '[report]\norganization_name = Org\ncontact_info = tlsrpt@reporter.example\npolicy_types = sts\n' > "$T/conf-sts"
+tlsrpt --config "$T/conf-sts" --db "$db" --now "$NOW" aggregate --force --domain mx.dane.example 2> "$T/sts.log"
+check_eq "--force, now filtered out: exit 0" 0 $?
+check "--force, now filtered out: previous generation stays current (logged)" \
+    grep -q 'not reported day=2026-11-01 domain=mx.dane.example; generation 2 stays current' "$T/sts.log"
+check_eq "--force, now filtered out: generation 2 still current" "mx.dane.example 2 false" \
+    "$(listing --domain mx.dane.example | awk '{print $1, $2, $3}')"
