@@ -10,8 +10,8 @@ build_pkgs="gcc make pkg-config libc6-dev
 # Demo / runtime helpers: sqlite3 for hand queries, openssl to make the demo's DKIM key.
 run_pkgs="sqlite3 openssl ca-certificates"
 # Tests: real DNS server, SMTP sink, DKIM verifier, JSON Schema checker, sanitizers, valgrind,
-# systemd-analyze for the unit files, scdoc for man pages.
-test_pkgs="dnsmasq-base python3 python3-dkim python3-nacl python3-aiosmtpd python3-jsonschema
+# systemd-analyze for the unit files, scdoc for man pages, GNU time for the benchmarks.
+test_pkgs="dnsmasq-base python3 python3-dkim python3-nacl python3-aiosmtpd python3-jsonschema time
     clang libclang-rt-14-dev valgrind systemd scdoc jq procps iproute2 util-linux"
 
 want="$build_pkgs $run_pkgs"
