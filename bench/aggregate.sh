@@ -10,6 +10,7 @@
 # The reports are checked (count, session and failure-detail totals) before figures are kept.
 #   bench/aggregate.sh [N ...]      default: 10000 100000 (growth between them = linearity)
 # Writes the "## Aggregation" section of bench/RESULTS.md. Environment: BUILD (build).
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@" # bench/run.sh starts every script with sh
 set -eu
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
@@ -140,7 +141,8 @@ counter rows) add 46 times that figure.
 EOF
 
 touch "$RESULTS"
-grep -q '^# ' "$RESULTS" || printf '# Benchmarks\n\nFigures written by `make bench` (bench/run.sh).\n\n' > "$RESULTS"
+grep -q '^# ' "$RESULTS" ||
+    printf '# Benchmark results\n\nEach section is rewritten by its script under bench/.\n\n' > "$RESULTS"
 awk -v sec="$section" '
     function emit() { while ((getline line < sec) > 0) print line; close(sec); print "" }
     /^## Aggregation/ { emit(); skip = 1; done = 1; next }

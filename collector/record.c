@@ -50,7 +50,7 @@ int cmd_record(struct config *cfg, int argc, char **argv)
     }
 
     struct counters c;
-    struct tls_result *scratch = xcalloc(1, sizeof *scratch);
+    struct ingest *ingest = ingest_new();
     struct datagram_error err;
     char *line = NULL;
     size_t cap = 0, batch = 0;
@@ -65,7 +65,7 @@ int cmd_record(struct config *cfg, int argc, char **argv)
             n--;
         if (n == 0)
             continue;
-        if (ingest_bytes(&c, scratch, when, line, (size_t)n, &err, NULL) != 0) {
+        if (ingest_bytes(ingest, &c, when, line, (size_t)n, &err, NULL) != 0) {
             fprintf(stderr, "tlsrpt record: line %lu: rejected reason=%s: %s\n", lineno,
                     err.reason, err.message);
             bad++;
@@ -98,7 +98,7 @@ int cmd_record(struct config *cfg, int argc, char **argv)
     counters_free(&c);
     counters_thread_done();
     free(line);
-    free(scratch);
+    ingest_free(ingest);
     store_free(store);
     db_close(db);
     return rc;

@@ -55,10 +55,18 @@ wait_for() {
 # start_collector CONFIG SOCKET: runs the collector in the background, $COLLECTOR_PID
 start_collector() {
     local conf=$1 sock=$2
-    tlsrpt --config "$conf" collect --socket "$sock" 2> "$T/collector.log" &
+    # Not through the tlsrpt function: $! must be the collector itself, not a subshell.
+    ${TLSRPT_WRAPPER:-} "$BIN" --config "$conf" collect --socket "$sock" 2> "$T/collector.log" &
     COLLECTOR_PID=$!
     on_exit "kill $COLLECTOR_PID 2>/dev/null; wait $COLLECTOR_PID 2>/dev/null"
-    wait_for 20 test -S "$sock" || { echo "collector did not start:"; cat "$T/collector.log"; return 1; }
+    wait_for 20 socket_live "$sock" || { echo "collector did not start:"; cat "$T/collector.log"; return 1; }
+}
+
+# socket_live PATH: a datagram socket at PATH has a live receiver (a stale one refuses)
+socket_live() {
+    $PY -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.connect(sys.argv[1])' "$1" 2>/dev/null
 }
 
 # stop_collector: SIGTERM and wait; $COLLECTOR_RC holds the exit status
