@@ -89,3 +89,17 @@ sys.exit(not re.fullmatch(r"reporter\.example!example\.com!1793491200!1793577599
 run reports > "$T/table"
 check "reports table: header" grep -q '^DAY  *POLICY DOMAIN  *GEN STATUS  *SUCCESSFUL  *FAILED  *BYTES  REPORT ID' "$T/table"
 check "reports table: a current report row" grep -q "^2026-11-01  example.com  *1 current  *2  *3  *$bytes  $id" "$T/table"
+
+# Without --now (the real clock) report ids carry a random nonce: the same counters
+# aggregated in two databases get two different, valid ids.
+yesterday=$(date -u -d yesterday +%Y-%m-%dT12:00:00Z)
+for n in 1 2; do
+    cat "$DATA/vectors/libtlsrpt/01-sts-success.dgram" |
+        tlsrpt --db "$T/real$n.sqlite" record --time "$yesterday" 2> /dev/null
+    tlsrpt --config "$T/conf" --db "$T/real$n.sqlite" aggregate 2> /dev/null
+done
+ids=$(for n in 1 2; do tlsrpt --db "$T/real$n.sqlite" reports --json | $PY -c 'import json,sys
+print(json.load(sys.stdin)[0]["report-id"])'; done)
+check_eq "real clock: two runs, two different report ids" 2 "$(echo "$ids" | sort -u | wc -l)"
+check_eq "real clock: ids are the day and 16 hex digits" 2 \
+    "$(echo "$ids" | grep -c "^$(date -u -d yesterday +%Y%m%d)[0-9a-f]\{16\}$")"
