@@ -1,6 +1,7 @@
 #!/bin/bash
 # Delivery benchmark (issue 4), written to bench/RESULTS.md "## Delivery": BENCH_REPORTS
-# (default 10,000) reports, each for its own policy domain whose _smtp._tls record (dnsmasq)
+# (default 10,000) reports (recorded and aggregated by tlsrpt itself), each for its own policy
+# domain whose _smtp._tls record (dnsmasq)
 # lists one mailto: and one https: rua; RSA-2048 DKIM signatures; mail by SMTP with STARTTLS
 # to the aiosmtpd sink, POSTs to the HTTPS sink, all on loopback. Measured with concurrency 8
 # and 1: reports/s (wall clock of `tlsrpt send`), and the time the workers spent building and
@@ -30,15 +31,14 @@ sleep 0.5
 dkim_key rsa-sha256 > /dev/null
 
 base="$T/base.sqlite"
-report_json 20260301bench 2026-03-01 d1.bench.test > "$T/r.json"
-gzip -n -c "$T/r.json" > "$T/r.json.gz"
-tlsrpt --db "$base" stats > /dev/null
-sqlite3 "$base" "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $N)
-  INSERT INTO reports (report_id, day, policy_domain, generation, superseded, filename, json,
-    gzip, successful, failed, created_at)
-  SELECT printf('20260301%016x', i), '2026-03-01', 'd' || i || '.bench.test', 1, 0,
-    printf('example.net!d%d.bench.test!1772323200!1772409599!20260301%016x.json.gz', i, i),
-    readfile('$T/r.json'), readfile('$T/r.json.gz'), 7, 1, '2026-03-01T23:59:59Z' FROM s;"
+printf '[storage]\ndatabase = %s\nretention_days = 3650\n[report]\norganization_name = Example Networks\ncontact_info = tlsrpt@example.net\n' \
+    "$base" > "$T/agg.conf"
+# one day of results for N domains (real libtlsrpt datagrams), counted and aggregated
+seq 1 "$N" | awk -v f="$(cat tests/data/vectors/libtlsrpt/08-nopolicy-201-starttls-partial-fields.dgram)" \
+    '{ d = f; gsub(/nopolicy\.example/, "d" $1 ".bench.test", d); print d }' |
+    tlsrpt --config "$T/agg.conf" record --time 2026-03-01T12:00:00Z 2> "$T/record.log"
+tlsrpt --config "$T/agg.conf" --now 2026-03-02T00:30:00Z aggregate --day 2026-03-01 2> "$T/aggregate.log"
+[ "$(sqlite3 "$base" 'SELECT count(*) FROM reports')" = "$N" ] || { echo "aggregation failed"; tail "$T/aggregate.log"; exit 1; }
 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" | tail -1; }
 rows=""

@@ -11,9 +11,6 @@
 #include "lib/log.h"
 #include "reporter/send.h"
 
-/* The aggregator (issue 3) provides cmd_aggregate; until it is linked in, daily says so. */
-cmd_fn cmd_aggregate __attribute__((weak));
-
 static const char usage_text[] = "daily";
 
 int cmd_daily(struct config *cfg, int argc, char **argv)
@@ -30,16 +27,11 @@ int cmd_daily(struct config *cfg, int argc, char **argv)
     if (optind != argc)
         return cmd_usage(usage_text, "unexpected argument \"%s\"", argv[optind]);
 
-    int agg = EXIT_ERROR;
-    if (cmd_aggregate == NULL) {
-        log_error("daily: this tlsrpt has no aggregate command");
-    } else {
-        char *agg_argv[] = {"aggregate", NULL};
-        optind = 0;
-        agg = cmd_aggregate(cfg, 1, agg_argv);
-        if (agg != EXIT_OK)
-            log_warn("daily: aggregate exited %d; sending what is due anyway", agg);
-    }
+    char *agg_argv[] = {"aggregate", NULL};
+    optind = 0; /* cmd_aggregate parses its (empty) options from the start */
+    int agg = cmd_aggregate(cfg, 1, agg_argv);
+    if (agg != EXIT_OK)
+        log_warn("daily: aggregate exited %d; sending what is due anyway", agg);
     struct delivery_filter all = {NULL, NULL, NULL};
     int snd = send_run(cfg, &all, 0);
     if (agg == EXIT_ERROR || snd == EXIT_ERROR)

@@ -31,12 +31,12 @@ dkim_key ed25519-sha256 > /dev/null
 write_config "$T/rsa.conf"
 NOW=2026-03-02T01:00:00Z
 
-add_report 20260301aaaaaaaaaaaaaaa1 2026-03-01 plain.test
-add_report 20260301aaaaaaaaaaaaaaa2 2026-03-01 split.test
-add_report 20260301aaaaaaaaaaaaaaa3 2026-03-01 junk.test
-add_report 20260301aaaaaaaaaaaaaaa4 2026-03-01 two.test
-add_report 20260301aaaaaaaaaaaaaaa5 2026-03-01 none.test
-add_report 20260301aaaaaaaaaaaaaaa6 2026-03-01 invalid.test
+R1=$(add_report 2026-03-01 plain.test)
+R2=$(add_report 2026-03-01 split.test)
+R3=$(add_report 2026-03-01 junk.test)
+R4=$(add_report 2026-03-01 two.test)
+R5=$(add_report 2026-03-01 none.test)
+R6=$(add_report 2026-03-01 invalid.test)
 
 # --check and --dry-run change nothing
 out=$(tlsrpt --config "$T/rsa.conf" send --check 2>&1)
@@ -53,8 +53,6 @@ rc=$?
 check_eq "send exits 0" "0" "$rc"
 [ "$rc" = 0 ] || cat "$T/send1.log"
 
-R1=20260301aaaaaaaaaaaaaaa1 R2=20260301aaaaaaaaaaaaaaa2 R3=20260301aaaaaaaaaaaaaaa3
-R4=20260301aaaaaaaaaaaaaaa4 R5=20260301aaaaaaaaaaaaaaa5 R6=20260301aaaaaaaaaaaaaaa6
 check_eq "plain record: sent" "sent" "$(dstate $R1 mailto:tlsrpt@plain.test)"
 check_eq "split strings joined: mail sent" "sent" "$(dstate $R2 mailto:r1@split.test)"
 check_eq "split strings joined: https sent" "sent" "$(dstate $R2 "$U")"
@@ -98,13 +96,13 @@ check_eq "second run sends nothing" "3|1" "$(ls "$T/smtp" | grep -c '\.eml$')|$(
 # ed25519-sha256 with its own selector
 write_config "$T/ed.conf" dkim.selector=ed dkim.key_file="$T/dkim-ed25519-sha256.pem" \
     dkim.algorithm=ed25519-sha256
-add_report 20260302aaaaaaaaaaaaaaa7 2026-03-02 plain.test
+R7=$(add_report 2026-03-02 plain.test)
 tlsrpt --config "$T/ed.conf" --now 2026-03-03T01:00:00Z send --day 2026-03-02 2> "$T/send3.log"
 check_eq "ed25519 send exits 0" "0" "$?"
 eml=$(grep -l 'ed25519-sha256' "$T"/smtp/mail-*.eml | head -1)
 check "ed25519 mail arrived" test -n "$eml"
 check_eq "ed25519-sha256 mail verifies (dkimpy strict) and carries the report" "ok" \
-    "$(dkim_ok "$eml" "$T/20260302aaaaaaaaaaaaaaa7.json")"
+    "$(dkim_ok "$eml" "$T/$R7.json")"
 check_eq "ed25519 selector used" "1" "$(grep -c 's=ed;' "$eml")"
 
 # stats --by delivery: the delivery state of each day's current report
@@ -115,8 +113,7 @@ tlsrpt --db "$DB" stats --by delivery > "$T/stats.txt"
 check "stats --by delivery table" grep -q '2026-03-02 .*plain.test .* sent ' "$T/stats.txt"
 
 # dns_servers with an IPv6 address (glibc keeps those apart from nsaddr_list)
-add_report 20260303aaaaaaaaaaaaaaa8 2026-03-03 split.test
-R2=20260303aaaaaaaaaaaaaaa8
+R2=$(add_report 2026-03-03 split.test)
 write_config "$T/v6.conf" delivery.dns_servers="[::1]:$DNS_PORT"
 tlsrpt --config "$T/v6.conf" --now $NOW send --dry-run --report-id $R2 > "$T/v6.out" 2> "$T/v6.log"
 check "dns_servers [::1]:port: the record is found" grep -q "rua=$U via=https action=would-send" "$T/v6.out"

@@ -42,11 +42,11 @@ write_config "$T/c.conf" delivery.allow_private_destinations=no delivery.max_rua
 n=0
 for d in crlf inject hfields schemes many.big huge.big dash ssrf split.big; do
     n=$((n + 1))
-    add_report 20260301cccccccccccccc$((n + 10)) 2026-03-01 $d.test
+    ids[$n]=$(add_report 2026-03-01 $d.test)
 done
 tlsrpt --config "$T/c.conf" --now 2026-03-02T01:00:00Z send 2> "$T/send.log"
 check_eq "hostile records: the run still exits 0" "0" "$?"
-id() { echo "20260301cccccccccccccc$(($1 + 10))"; }
+id() { echo "${ids[$1]}"; }
 
 check_eq "raw CR/LF in the record: no-record" "no-record" "$(dstate "$(id 1)" '')"
 check "raw CR/LF: reason logged" grep -q 'no tlsrpt record domain=crlf.test .*rua= item is not a URI' "$T/send.log"
@@ -113,8 +113,8 @@ check_eq "all $n messages verify (dkimpy strict) and carry their report" "0" "$b
 
 # with allow_private_destinations = yes the loopback endpoint is used (pinned to 127.0.0.1)
 write_config "$T/c2.conf" delivery.allow_private_destinations=yes
-add_report 20260302cccccccccccccc09 2026-03-02 ssrf.test
-tlsrpt --config "$T/c2.conf" --now 2026-03-03T01:00:00Z send --report-id 20260302cccccccccccccc09 2> "$T/send2.log"
-check_eq "allowed: loopback https delivered" "sent" "$(dstate 20260302cccccccccccccc09 "https://127.0.0.1:$P/")"
+S2=$(add_report 2026-03-02 ssrf.test)
+tlsrpt --config "$T/c2.conf" --now 2026-03-03T01:00:00Z send --report-id $S2 2> "$T/send2.log"
+check_eq "allowed: loopback https delivered" "sent" "$(dstate $S2 "https://127.0.0.1:$P/")"
 check_eq "allowed: name pinned to its checked address (127.0.0.2 has no sink)" "retrying" \
-    "$(dstate 20260302cccccccccccccc09 "https://loop.example.test:$P/")"
+    "$(dstate $S2 "https://loop.example.test:$P/")"

@@ -8,7 +8,7 @@
 #   start_smtp DIR [FLAGS]        SMTP sink on $SMTP_PORT (see tests/tools/smtp_sink.py)
 #   start_https DIR [FLAGS]       HTTPS sink on $HTTPS_PORT (see tests/tools/https_sink.py)
 #   write_config FILE [KEY=VALUE...]   a tlsrpt.conf for the sinks; KEY is section.key
-#   add_report ID DAY DOMAIN      stores a report row built from a fixture JSON ($T/ID.json)
+#   add_report DAY DOMAIN         records results for DOMAIN on DAY, aggregates, prints the id
 #   q SQL                         sqlite3 query on $DB
 #   dkim_ok MESSAGE JSON [--lf]   dkimpy strict verification + attachment check
 TOOLS_PY="$TOP/tests/tools"
@@ -149,23 +149,24 @@ PYEOF
 DB="$T/tlsrpt.sqlite"
 q() { sqlite3 -batch -noheader "$DB" "$1"; }
 
-# report_json ID DAY DOMAIN: a small RFC 8460 report, the bytes that get gzipped
-report_json() {
-    printf '{"organization-name":"Example Networks","date-range":{"start-datetime":"%sT00:00:00Z","end-datetime":"%sT23:59:59Z"},"contact-info":"tlsrpt@example.net","report-id":"%s","policies":[{"policy":{"policy-type":"no-policy-found","policy-domain":"%s"},"summary":{"total-successful-session-count":7,"total-failure-session-count":1},"failure-details":[{"result-type":"starttls-not-supported","receiving-mx-hostname":"mx.%s","failed-session-count":1}]}]}' \
-        "$2" "$2" "$1" "$3" "$3"
-}
-
-# add_report ID DAY DOMAIN [CONFIG]: stores a report row (fixture; the aggregator makes these)
+# add_report DAY DOMAIN: counts results for DOMAIN on DAY with `tlsrpt record` (real libtlsrpt
+# datagrams: a successful no-policy-found session and a failed one) and builds the day's report
+# with `tlsrpt aggregate`; prints the report id and leaves the stored report in $T/ID.json
+# and its gzip bytes in $T/ID.json.gz.
 add_report() {
-    local id=$1 day=$2 dom=$3 begin
-    begin=$(date -u -d "$day" +%s)
-    report_json "$id" "$day" "$dom" > "$T/$id.json"
-    gzip -n -c "$T/$id.json" > "$T/$id.json.gz"
-    [ -f "$DB" ] || tlsrpt --db "$DB" stats > /dev/null
-    q "INSERT INTO reports (report_id, day, policy_domain, generation, superseded, filename, json,
-         gzip, successful, failed, created_at)
-       VALUES ('$id', '$day', '$dom', 1, 0, 'example.net!$dom!$begin!$((begin + 86399))!$id.json.gz',
-         readfile('$T/$id.json'), readfile('$T/$id.json.gz'), 7, 1, '${day}T23:59:59Z');"
+    local day=$1 dom=$2 id
+    [ -f "$T/agg.conf" ] || printf '[storage]\ndatabase = %s\nretention_days = 3650\n[report]\norganization_name = Example Networks\ncontact_info = tlsrpt@example.net\n' \
+        "$DB" > "$T/agg.conf"
+    for v in 06-nopolicy-success 08-nopolicy-201-starttls-partial-fields; do
+        sed "s/nopolicy\.example/$dom/g" "$DATA/vectors/libtlsrpt/$v.dgram"
+        echo
+    done | tlsrpt --config "$T/agg.conf" record --time "${day}T12:00:00Z" 2>> "$T/add_report.log"
+    tlsrpt --config "$T/agg.conf" --now "$(date -u -d "$day + 1 day" +%Y-%m-%d)T00:30:00Z" \
+        aggregate --day "$day" --domain "$dom" 2>> "$T/add_report.log"
+    id=$(q "SELECT report_id FROM reports WHERE day = '$day' AND policy_domain = '$dom' AND superseded = 0")
+    tlsrpt --config "$T/agg.conf" show --gzip "$id" > "$T/$id.json.gz"
+    gunzip -c "$T/$id.json.gz" > "$T/$id.json"
+    echo "$id"
 }
 
 dkim_ok() {
