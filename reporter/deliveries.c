@@ -116,6 +116,24 @@ int deliveries_due_reports(struct db *db, time_t now, const struct delivery_filt
     return 0;
 }
 
+int deliveries_next_due(struct db *db, const struct delivery_filter *f, time_t *next)
+{
+    sqlite3_stmt *st = db_prepare(db, "SELECT min(d.next_attempt) FROM deliveries d"
+                                      " JOIN reports r ON r.report_id = d.report_id"
+                                      " WHERE d.state IN ('pending', 'retrying') AND ?1 = ?1"
+                                      " AND" CURRENT_REPORTS);
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int(st, 1, 0);
+    bind_filter(st, f);
+    int rc = sqlite3_step(st);
+    int found = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+    if (found)
+        *next = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? found : -1;
+}
+
 void report_items_free(struct report_item *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -38,6 +38,10 @@ int deliveries_due_reports(struct db *db, time_t now, const struct delivery_filt
                            int include_new, struct report_item **out, size_t *n);
 void report_items_free(struct report_item *v, size_t n);
 
+/* The earliest next_attempt of an open row (pending or retrying) of a current report, in
+ * *next. Returns 1 when there is one, 0 when every current report is done, -1 on error. */
+int deliveries_next_due(struct db *db, const struct delivery_filter *f, time_t *next);
+
 /* The gzip bytes of a report (caller frees). */
 int deliveries_load_gzip(struct db *db, const char *report_id, unsigned char **data,
                          size_t *len);

@@ -13,4 +13,8 @@ int send_check_config(const struct config *cfg, struct dkim_signer **signer, int
 /* One pass: plans new reports, delivers everything due. Returns an exit code. */
 int send_run(struct config *cfg, const struct delivery_filter *filter, int dry_run);
 
+/* After a first pass that returned first_rc: passes until the current reports have no open
+ * destination, sleeping until the next due attempt (send --wait, daily --wait). */
+int send_wait_run(struct config *cfg, const struct delivery_filter *f, int first_rc);
+
 #endif

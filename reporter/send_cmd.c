@@ -30,7 +30,7 @@
 #include "reporter/send.h"
 
 static const char usage_text[] =
-    "send [--day YYYY-MM-DD] [--domain D] [--report-id ID] [--dry-run] [--check]";
+    "send [--day YYYY-MM-DD] [--domain D] [--report-id ID] [--dry-run | --wait] [--check]";
 
 struct run {
     const struct config *cfg;
@@ -394,10 +394,11 @@ int cmd_send(struct config *cfg, int argc, char **argv)
     static const struct option opts[] = {
         {"day", required_argument, NULL, 'd'},   {"domain", required_argument, NULL, 'D'},
         {"report-id", required_argument, NULL, 'r'}, {"dry-run", no_argument, NULL, 'n'},
-        {"check", no_argument, NULL, 'c'},       {"help", no_argument, NULL, 'h'},
+        {"check", no_argument, NULL, 'c'},       {"wait", no_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     struct delivery_filter f = {NULL, NULL, NULL};
-    int dry_run = 0, check = 0, opt;
+    int dry_run = 0, check = 0, wait = 0, opt;
     time_t t;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
@@ -418,6 +419,9 @@ int cmd_send(struct config *cfg, int argc, char **argv)
         case 'c':
             check = 1;
             break;
+        case 'w':
+            wait = 1;
+            break;
         case 'h':
             printf("usage: tlsrpt [global options] %s\n", usage_text);
             return EXIT_OK;
@@ -437,5 +441,10 @@ int cmd_send(struct config *cfg, int argc, char **argv)
             printf("configuration usable for sending\n");
         return rc == 0 ? EXIT_OK : EXIT_ERROR;
     }
-    return send_run(cfg, &f, dry_run);
+    if (wait && dry_run)
+        return cmd_usage(usage_text, "--wait and --dry-run exclude each other");
+    if (wait && clock_is_fixed())
+        return cmd_usage(usage_text, "--wait needs the real clock: drop --now");
+    int rc = send_run(cfg, &f, dry_run);
+    return wait ? send_wait_run(cfg, &f, rc) : rc;
 }

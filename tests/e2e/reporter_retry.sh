@@ -150,3 +150,17 @@ check_eq "concurrent runs: every delivery exactly once" "$((mails + 20))|$((post
     "$(ls "$T/smtp" | grep -c '\.eml$')|$(ls "$T/https" | grep -c '\.gz$')"
 check_eq "concurrent runs: all sent, one attempt each" "40|40" \
     "$(q "SELECT count(*) || '|' || sum(attempts) FROM deliveries WHERE report_id LIKE '202604%' AND state = 'sent'")"
+
+# send --wait (real clock): the relay refuses the first attempt; the run sleeps until the retry
+# is due (retry_initial 1s), sends, and ends when nothing is open
+write_config "$C" delivery.retry_initial=1s delivery.retry_hours=1
+RW=$(add_report 2026-05-01 a.test)
+echo 451 > "$T/smtp/mode"
+(sleep 0.5; rm -f "$T/smtp/mode") &
+tlsrpt --config "$C" send --report-id "$RW" --wait 2> "$T/w.log"
+check_eq "--wait: exit 0 once everything is done" "0" "$?"
+check_eq "--wait: mail sent on the second attempt, https on the first" "sent|2 sent|1" \
+    "$(q "SELECT group_concat(state || '|' || attempts, ' ') FROM (SELECT state, attempts FROM deliveries WHERE report_id = '$RW' ORDER BY rua DESC)")"
+check "--wait: the wait is logged" grep -q 'waiting for the next due attempt' "$T/w.log"
+tlsrpt --config "$C" --now 2026-05-02T00:00:00Z send --wait 2> "$T/w2.log"
+check_eq "--wait with --now: usage error" "2" "$?"
