@@ -156,7 +156,7 @@ check_eq "concurrent runs: all sent, one attempt each" "40|40" \
 write_config "$C" delivery.retry_initial=1s delivery.retry_hours=1
 RW=$(add_report 2026-05-01 a.test)
 echo 451 > "$T/smtp/mode"
-first_refused() { test "$(q "SELECT attempts FROM deliveries WHERE report_id = '$RW' AND rua = 'mailto:r@a.test' AND state = 'retrying'")" = 1; }
+first_refused() { test "$(q "SELECT attempts FROM deliveries WHERE report_id = '$RW' AND rua = 'mailto:r@a.test' AND last_error LIKE '451%'")" = 1; }
 (wait_for 60 first_refused; rm -f "$T/smtp/mode") &
 tlsrpt --config "$C" send --report-id "$RW" --wait 2> "$T/w.log"
 check_eq "--wait: exit 0 once everything is done" "0" "$?"
