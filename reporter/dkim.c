@@ -13,6 +13,7 @@
 #include <opendkim/dkim.h>
 
 #include "lib/log.h"
+#include "reporter/dkimkey.h"
 
 #define KEY_FILE_MAX (64 * 1024)
 
@@ -68,11 +69,6 @@ static char *read_key(const char *path, char *err, size_t errsize)
         return NULL;
     }
     key[n] = '\0';
-    if (strstr(key, "-----BEGIN") == NULL || strstr(key, "PRIVATE KEY-----") == NULL) {
-        snprintf(err, errsize, "[dkim] key_file %s: not a PEM private key", path);
-        free(key);
-        return NULL;
-    }
     return key;
 }
 
@@ -156,27 +152,55 @@ int dkim_signer_sign(struct dkim_signer *s, const char *msg, size_t len, struct 
     return rc;
 }
 
-/* The number of base64 characters of the b= tag of a signature header. */
-static size_t sig_b_length(const char *sig)
+/* The size in bytes of the signature in the b= tag of a signature header. */
+static size_t sig_bytes(const char *sig)
 {
     const char *p = strstr(sig, "b=");
     while (p && p > sig && p[-1] != ';' && p[-1] != ' ' && p[-1] != '\t')
         p = strstr(p + 1, "b=");
-    size_t n = 0;
-    for (p = p ? p + 2 : ""; *p && *p != ';'; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-            n++;
-    return n;
+    if (p == NULL)
+        return 0;
+    p += 2;
+    return dkimkey_b64_bytes(p, strcspn(p, ";"));
 }
 
-struct dkim_signer *dkim_signer_new(const struct config *cfg, time_t now, char *err,
-                                    size_t errsize)
+/* Signs a probe message: proves the key works now rather than on the first report, and gives
+ * the key's size (RSA: the signature is as long as the modulus). */
+static int trial(struct dkim_signer *s, const char *path, struct dkimkey_info *info, char *err,
+                 size_t errsize)
 {
-    if (cfg->dkim_key_file[0] == '\0') {
-        snprintf(err, errsize, "[dkim] key_file is not set: report mail must be DKIM-signed "
-                               "(RFC 8460 §3); set [dkim] key_file and selector");
-        return NULL;
+    static const char probe[] =
+        "From: a@example.com\r\nTo: b@example.com\r\nSubject: x\r\n\r\nx\r\n";
+    struct buf sig = BUF_INIT;
+    char why[256];
+    if (dkim_signer_sign(s, probe, sizeof probe - 1, &sig, why, sizeof why) != 0) {
+        snprintf(err, errsize, "[dkim] key_file %s: libopendkim cannot sign with it: %s", path,
+                 why);
+        buf_free(&sig);
+        return -1;
     }
+    size_t bytes = sig_bytes(sig.data);
+    buf_free(&sig);
+    if (info->type == DKIMKEY_ED25519 && bytes != 64) {
+        snprintf(err, errsize, "[dkim] key_file %s: libopendkim cannot sign with it: a %zu-byte "
+                               "signature is not Ed25519's", path, bytes);
+        return -1;
+    }
+    info->bits = info->type == DKIMKEY_RSA ? (int)(bytes * 8) : 256;
+    if (info->type == DKIMKEY_RSA && info->bits < 1024) {
+        snprintf(err, errsize, "[dkim] key_file %s: RSA key of %d bits; verifiers refuse keys "
+                               "under 1024 bits (RFC 8301)", path, info->bits);
+        return -1;
+    }
+    return 0;
+}
+
+struct dkim_signer *dkim_signer_from_key(const struct config *cfg, const char *key, time_t now,
+                                         struct dkimkey_info *info, char *err, size_t errsize)
+{
+    const char *path = cfg->dkim_key_file;
+    info->type = DKIMKEY_NONE;
+    info->bits = 0;
     if (cfg->dkim_selector[0] == '\0') {
         snprintf(err, errsize, "[dkim] selector is not set");
         return NULL;
@@ -185,16 +209,25 @@ struct dkim_signer *dkim_signer_new(const struct config *cfg, time_t now, char *
         snprintf(err, errsize, "[dkim] domain \"%s\" is not a domain name", cfg->dkim_domain);
         return NULL;
     }
-    char *key = read_key(cfg->dkim_key_file, err, errsize);
-    if (key == NULL)
+    enum dkimkey_type type = dkimkey_type_of(key);
+    if (type == DKIMKEY_NONE) {
+        snprintf(err, errsize, "[dkim] key_file %s: not an unencrypted RSA or Ed25519 private "
+                               "key (PEM or base64 DER)", path);
         return NULL;
+    }
+    if (strcmp(dkimkey_algorithm(type), cfg->dkim_algorithm) != 0) {
+        snprintf(err, errsize, "[dkim] key_file %s: an %s key cannot sign with [dkim] "
+                               "algorithm = %s", path, type == DKIMKEY_RSA ? "RSA" : "Ed25519",
+                 cfg->dkim_algorithm);
+        return NULL;
+    }
+    info->type = type;
 
     struct dkim_signer *s = xcalloc(1, sizeof *s);
-    s->key = key;
+    s->key = xstrdup(key);
     s->selector = xstrdup(cfg->dkim_selector);
     s->domain = xstrdup(cfg->dkim_domain);
-    s->alg = strcmp(cfg->dkim_algorithm, "ed25519-sha256") == 0 ? DKIM_SIGN_ED25519SHA256
-                                                                 : DKIM_SIGN_RSASHA256;
+    s->alg = type == DKIMKEY_ED25519 ? DKIM_SIGN_ED25519SHA256 : DKIM_SIGN_RSASHA256;
     s->lib = dkim_init(NULL, NULL);
     if (s->lib == NULL) {
         snprintf(err, errsize, "dkim_init failed");
@@ -217,34 +250,31 @@ struct dkim_signer *dkim_signer_new(const struct config *cfg, time_t now, char *
         dkim_signer_free(s);
         return NULL;
     }
-    /* Prove the key works now rather than on the first report. */
-    static const char probe[] = "From: a@example.com\r\nTo: b@example.com\r\nSubject: x\r\n\r\nx\r\n";
-    struct buf sig = BUF_INIT;
-    char why[256];
-    if (dkim_signer_sign(s, probe, sizeof probe - 1, &sig, why, sizeof why) != 0) {
-        snprintf(err, errsize, "[dkim] key_file %s cannot sign with %s: %s", cfg->dkim_key_file,
-                 cfg->dkim_algorithm, why);
-        buf_free(&sig);
+    if (trial(s, path, info, err, errsize) != 0) {
         dkim_signer_free(s);
         return NULL;
     }
-    /* libopendkim signs with whatever key it is given; the signature size tells the key type
-     * (Ed25519: 64 bytes; RSA: the modulus size), so a mismatched key is caught here. */
-    size_t b64 = sig_b_length(sig.data);
-    buf_free(&sig);
-    const char *bad = NULL;
-    if (s->alg == DKIM_SIGN_ED25519SHA256 && b64 != 88)
-        bad = "is not an Ed25519 key";
-    else if (s->alg == DKIM_SIGN_RSASHA256 && b64 < 172)
-        bad = "is not an RSA key of at least 1024 bits";
-    if (bad) {
-        snprintf(err, errsize, "[dkim] key_file %s %s (algorithm = %s)", cfg->dkim_key_file, bad,
-                 cfg->dkim_algorithm);
-        dkim_signer_free(s);
+    return s;
+}
+
+struct dkim_signer *dkim_signer_new(const struct config *cfg, time_t now, char *err,
+                                    size_t errsize)
+{
+    if (cfg->dkim_key_file[0] == '\0') {
+        snprintf(err, errsize, "[dkim] key_file is not set: report mail must be DKIM-signed "
+                               "(RFC 8460 §3); set [dkim] key_file and selector");
         return NULL;
     }
-    if (s->alg == DKIM_SIGN_RSASHA256 && b64 < 344)
-        log_warn("dkim rsa key shorter than 2048 bits path=%s", cfg->dkim_key_file);
+    char *key = read_key(cfg->dkim_key_file, err, errsize);
+    if (key == NULL)
+        return NULL;
+    struct dkimkey_info info;
+    struct dkim_signer *s = dkim_signer_from_key(cfg, key, now, &info, err, errsize);
+    explicit_bzero(key, strlen(key));
+    free(key);
+    if (s != NULL && info.type == DKIMKEY_RSA && info.bits < 2048)
+        log_warn("dkim rsa key shorter than 2048 bits path=%s bits=%d", cfg->dkim_key_file,
+                 info.bits);
     return s;
 }
 

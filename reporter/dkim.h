@@ -11,13 +11,23 @@
 
 #include "lib/buf.h"
 #include "lib/config.h"
+#include "reporter/dkimkey.h"
 
 struct dkim_signer;
 
-/* Loads and test-signs with the configured key. NULL with a reason in err. t= of every
- * signature is `now` (the program's clock, so that --now gives reproducible signatures). */
+/* Loads [dkim] key_file and makes a signer of it (dkim_signer_from_key); logs a warning for
+ * an RSA key under 2048 bits or a key file others can read. NULL with a reason in err. t= of
+ * every signature is `now` (the program's clock, so that --now gives reproducible signatures). */
 struct dkim_signer *dkim_signer_new(const struct config *cfg, time_t now, char *err,
                                     size_t errsize);
+
+/* The one test of a DKIM key, shared by `send`, `send --check` and `check-config`: [dkim]
+ * selector and domain are set, the key text (PEM or base64 DER) is RSA or Ed25519 as [dkim]
+ * algorithm says (reporter/dkimkey.h), libopendkim signs a probe message with it, and an RSA
+ * key has at least 1024 bits (RFC 8301). Returns the signer and fills info (type, bits), or
+ * NULL with a reason that names the section and key in err. */
+struct dkim_signer *dkim_signer_from_key(const struct config *cfg, const char *key, time_t now,
+                                         struct dkimkey_info *info, char *err, size_t errsize);
 
 /* Signs msg (CRLF message: headers, empty line, body). Appends "DKIM-Signature: ...\r\n"
  * (folded with CRLF) to sig. Returns 0, or -1 with err. Thread-safe. */

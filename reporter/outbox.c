@@ -10,6 +10,30 @@
 
 #include "lib/buf.h"
 
+int outbox_check(const char *transport, const char *dir, char *err, size_t errsize)
+{
+    struct stat st;
+    if (dir[0] == '\0') {
+        if (strcmp(transport, "outbox") != 0)
+            return 0;
+        snprintf(err, errsize, "[delivery] outbox: required when [delivery] transport = outbox");
+        return -1;
+    }
+    if (stat(dir, &st) != 0) {
+        snprintf(err, errsize, "[delivery] outbox %s: %s (create it)", dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errsize, "[delivery] outbox %s: not a directory", dir);
+        return -1;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(err, errsize, "[delivery] outbox %s: not writable: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 void outbox_eml_name(const char *filename, const char *rcpt, char *out, size_t size)
 {
     struct buf b = BUF_INIT;

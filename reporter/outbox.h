@@ -7,6 +7,11 @@
 
 #include <stddef.h>
 
+/* What sending needs of [delivery] outbox, checked by `send` before it starts and by
+ * `send --check` and `check-config`: set when transport = outbox, and when set, an existing
+ * directory we may write to. 0, or -1 with the reason (naming the section and key) in err. */
+int outbox_check(const char *transport, const char *dir, char *err, size_t errsize);
+
 /* Writes data to dir/name. Returns 0 (path set), or -1 with err. */
 int outbox_write(const char *dir, const char *name, const void *data, size_t len, char *path,
                  size_t pathsize, char *err, size_t errsize);

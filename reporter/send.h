@@ -6,9 +6,11 @@
 #include "reporter/deliveries.h"
 #include "reporter/dkim.h"
 
-/* Checks what sending needs (dns_servers, outbox, DKIM key). 0 or -1 (logged); *signer is
- * NULL when no usable key (logged as an error). */
-int send_check_config(const struct config *cfg, struct dkim_signer **signer, int quiet);
+/* What a send pass needs before it starts: dns_servers and the outbox usable (-1, logged as
+ * errors, when not), and the DKIM signer (*signer NULL when no usable key, logged as a
+ * warning: mail reports then stay pending, https ones still go). The same functions serve
+ * `send --check` and `check-config` (cli/checks_reporter.c), which check more. */
+int send_preflight(const struct config *cfg, struct dkim_signer **signer);
 
 /* One pass: plans new reports, delivers everything due. Returns an exit code. */
 int send_run(struct config *cfg, const struct delivery_filter *filter, int dry_run);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -26,6 +25,7 @@
 #include "reporter/deliveries.h"
 #include "reporter/dkim.h"
 #include "reporter/dns.h"
+#include "reporter/outbox.h"
 #include "reporter/rua.h"
 #include "reporter/send.h"
 
@@ -285,7 +285,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int send_check_config(const struct config *cfg, struct dkim_signer **signer, int quiet)
+int send_preflight(const struct config *cfg, struct dkim_signer **signer)
 {
     char err[512];
     int rc = 0;
@@ -293,23 +293,13 @@ int send_check_config(const struct config *cfg, struct dkim_signer **signer, int
         log_error("%s", err);
         rc = -1;
     }
-    if (strcmp(cfg->transport, "outbox") == 0 && cfg->outbox[0] == '\0') {
-        log_error("[delivery] transport = outbox needs [delivery] outbox = DIR");
-        rc = -1;
-    }
-    struct stat st;
-    if (cfg->outbox[0] != '\0' && (stat(cfg->outbox, &st) != 0 || !S_ISDIR(st.st_mode))) {
-        log_error("[delivery] outbox %s is not a directory", cfg->outbox);
+    if (outbox_check(cfg->transport, cfg->outbox, err, sizeof err) != 0) {
+        log_error("%s", err);
         rc = -1;
     }
     *signer = dkim_signer_new(cfg, clock_now(), err, sizeof err);
-    if (*signer == NULL && quiet)
+    if (*signer == NULL)
         log_warn("mail reports cannot be sent: %s", err);
-    else if (*signer == NULL)
-        log_error("mail reports cannot be sent: %s", err);
-    else if (!quiet)
-        log_info("dkim key usable domain=%s selector=%s algorithm=%s", cfg->dkim_domain,
-                 cfg->dkim_selector, cfg->dkim_algorithm);
     return rc;
 }
 
@@ -322,7 +312,7 @@ int send_run(struct config *cfg, const struct delivery_filter *filter, int dry_r
     run.dry_run = dry_run;
     pthread_mutex_init(&run.lock, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (send_check_config(cfg, &run.signer, 1) != 0) {
+    if (send_preflight(cfg, &run.signer) != 0) {
         dkim_signer_free(run.signer);
         pthread_mutex_destroy(&run.lock);
         return EXIT_ERROR;
@@ -431,16 +421,8 @@ int cmd_send(struct config *cfg, int argc, char **argv)
     }
     if (optind != argc)
         return cmd_usage(usage_text, "unexpected argument \"%s\"", argv[optind]);
-    if (check) {
-        struct dkim_signer *s;
-        int rc = send_check_config(cfg, &s, 0);
-        if (s == NULL)
-            rc = -1;
-        dkim_signer_free(s);
-        if (rc == 0)
-            printf("configuration usable for sending\n");
-        return rc == 0 ? EXIT_OK : EXIT_ERROR;
-    }
+    if (check)
+        return check_config_send(cfg);
     if (wait && dry_run)
         return cmd_usage(usage_text, "--wait and --dry-run exclude each other");
     if (wait && clock_is_fixed())

@@ -74,7 +74,7 @@ check_eq "outbox: https rua still POSTed" "sent|https" "$(q "SELECT state || '|'
 write_config "$T/ob-bad.conf" delivery.transport=outbox
 tlsrpt --config "$T/ob-bad.conf" send 2> "$T/ob-bad.log"
 check_eq "transport = outbox without outbox: config error" "1" "$?"
-check "outbox config error explained" grep -q 'transport = outbox needs \[delivery\] outbox' "$T/ob-bad.log"
+check "outbox config error explained" grep -q 'error: \[delivery\] outbox: required when \[delivery\] transport = outbox' "$T/ob-bad.log"
 
 # --- STARTTLS modes and AUTH ------------------------------------------------------------------
 start_smtp "$T/plain" --no-starttls || exit 1
@@ -118,9 +118,9 @@ check_eq "AUTH after STARTTLS: sent" "sent|1" "$(dstate $ID23 mailto:r@a.test)|$
 # --- no usable DKIM key ---------------------------------------------------------------------
 rm -f "$DB"
 write_config "$T/nokey.conf" dkim.key_file=
-tlsrpt --config "$T/nokey.conf" send --check 2> "$T/nokey-check.log"
+tlsrpt --config "$T/nokey.conf" send --check > "$T/nokey-check.log" 2>&1
 check_eq "send --check without a key: exit 1" "1" "$?"
-check "the missing key is explained" grep -q 'mail reports cannot be sent: \[dkim\] key_file is not set' "$T/nokey-check.log"
+check "the missing key is explained (check-config's check)" grep -q '^error: \[dkim\] key_file: not set; mail reports cannot be signed' "$T/nokey-check.log"
 ID31=$(add_report 2026-03-01 b.test)
 posts=$(ls "$T/https" | grep -c '\.gz$')
 tlsrpt --config "$T/nokey.conf" --now 2026-03-02T01:00:00Z send 2> "$T/nokey.log"

@@ -104,6 +104,109 @@ static void check_refused(const char *name, const char *key, const char *alg, co
     dkim_signer_free(s);
 }
 
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    static char buf[16384];
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+/* The key text without its PEM armour: bare base64 DER, which libopendkim also reads. */
+static char *bare_der(const char *pem)
+{
+    struct buf b = BUF_INIT;
+    for (const char *p = pem; *p;) {
+        size_t n = strcspn(p, "\n");
+        if (strncmp(p, "-----", 5) != 0)
+            buf_append(&b, p, n);
+        p += n + (p[n] == '\n');
+    }
+    buf_putc(&b, '\0');
+    return buf_steal(&b);
+}
+
+/* dkim_signer_from_key, the one key test of send, send --check and check-config. */
+static const char rsa512[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEAvNMIh40cPwC1TpvV\n"
+    "AI5/QrW7PKi3XshKSPKi29Q6CVfk5/lQT9V41sx4o9dYaWTa+9omJf0eSAk6Lojq\n"
+    "ZeFw9wIDAQABAkEAoj7SfWaKdrgtEbZkd235e2Cb2as+pHqFGdkihrD8jTk0Acx1\n"
+    "bwRDWpw9V1Lu2eUiUQS9u+iVTuh/sWdMrUxIAQIhAPjfgiqa0bifMCt7wgpXnGMx\n"
+    "+N2p3Mwtyi2LbKhVHsqBAiEAwjtOkC3cR6jmtlGmydjPuPhKd6b58jNHKny+8cdT\n"
+    "z3cCIQDLTcLGzRxfpmMyUnIMAs/1VKBJa/a8MPfFRu1ngcmagQIgR57i21ttzKbF\n"
+    "XBlDrU5bWlOD8hcKN3sdFNem+TSM/QUCID4pf70/uGKCA6Tn8IjdXegZ7NC/JAJw\n"
+    "qtq4336gwJ4w\n"
+    "-----END PRIVATE KEY-----\n";
+
+static void check_from_key(void)
+{
+    char *rsa = slurp("tests/data/reporter/dkim-rsa.pem");
+    char *ed = slurp("tests/data/reporter/dkim-ed25519.pem");
+    char *rsa_der = bare_der(rsa);
+    char *cut = strdup(rsa);
+    cut[strlen(cut) / 2] = '\0';
+    strcat(cut, "\n-----END PRIVATE KEY-----\n");
+    struct {
+        const char *name, *key, *alg, *domain;
+        int bits;            /* > 0: accepted with this size */
+        const char *reason;  /* else: refused with this reason */
+    } rows[] = {
+        {"RSA-2048 PEM: 2048 bits", rsa, "rsa-sha256", "example.net", 2048, NULL},
+        {"RSA-2048 as bare base64 DER: accepted too", rsa_der, "rsa-sha256", "example.net", 2048,
+         NULL},
+        {"Ed25519: 256 bits", ed, "ed25519-sha256", "example.net", 256, NULL},
+        {"RSA-512: refused (libopendkim, as RFC 8301 asks)", rsa512, "rsa-sha256", "example.net",
+         0, "private key too small (512 bits"},
+        {"truncated RSA key: libopendkim cannot sign", cut, "rsa-sha256", "example.net", 0,
+         "libopendkim cannot sign with it"},
+        {"not a key", "hello", "rsa-sha256", "example.net", 0,
+         "not an unencrypted RSA or Ed25519 private key"},
+        {"d= without a dot", rsa, "rsa-sha256", "localhost", 0,
+         "[dkim] domain \"localhost\" is not a domain name"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct config cfg;
+        char e[256], err[768] = "";
+        config_defaults(&cfg);
+        config_set(&cfg, "dkim", "key_file", "/k.pem", e, sizeof e);
+        config_set(&cfg, "dkim", "selector", "s", e, sizeof e);
+        config_set(&cfg, "dkim", "domain", rows[i].domain, e, sizeof e);
+        config_set(&cfg, "dkim", "algorithm", rows[i].alg, e, sizeof e);
+        struct dkimkey_info info;
+        struct dkim_signer *s = dkim_signer_from_key(&cfg, rows[i].key, 1772413200, &info, err,
+                                                     sizeof err);
+        if (rows[i].bits > 0)
+            UNIT_CHECK(rows[i].name, s != NULL && info.bits == rows[i].bits, "bits=%d err=%s",
+                       info.bits, err);
+        else
+            UNIT_CHECK(rows[i].name, s == NULL && strstr(err, rows[i].reason) != NULL, "err=%s",
+                       err);
+        dkim_signer_free(s);
+        config_free(&cfg);
+    }
+    static const struct {
+        const char *name, *b64;
+        size_t bytes;
+    } sizes[] = {{"b= size: 4 characters, 3 bytes", "AAAA", 3},
+                 {"b= size: one '=', 2 bytes", "AAA=", 2},
+                 {"b= size: two '=', 1 byte", "AA==", 1},
+                 {"b= size: folding whitespace skipped", "AA\r\n\tAA", 3},
+                 {"b= size: empty", "", 0}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        const char *name = sizes[i].name;
+        UNIT_CHECK(name, dkimkey_b64_bytes(sizes[i].b64, strlen(sizes[i].b64)) == sizes[i].bytes,
+                   "got %zu", dkimkey_b64_bytes(sizes[i].b64, strlen(sizes[i].b64)));
+    }
+    free(rsa);
+    free(ed);
+    free(rsa_der);
+    free(cut);
+}
+
 int main(void)
 {
     log_set_level(LOG_LVL_ERROR);
@@ -115,10 +218,11 @@ int main(void)
     check_refused("missing key file", "/nonexistent/key.pem", "rsa-sha256", "tlsrpt",
                   "No such file");
     check_refused("not a key", "tests/data/reporter/report.eml", "rsa-sha256", "tlsrpt",
-                  "not a PEM private key");
+                  "not an unencrypted RSA or Ed25519 private key");
     check_refused("rsa key used as ed25519", "tests/data/reporter/dkim-rsa.pem", "ed25519-sha256",
-                  "tlsrpt", "is not an Ed25519 key");
+                  "tlsrpt", "an RSA key cannot sign with [dkim] algorithm = ed25519-sha256");
     check_refused("ed25519 key used as rsa", "tests/data/reporter/dkim-ed25519.pem", "rsa-sha256",
-                  "tlsrpt", "cannot sign with rsa-sha256");
+                  "tlsrpt", "an Ed25519 key cannot sign with [dkim] algorithm = rsa-sha256");
+    check_from_key();
     return unit_status();
 }
