@@ -351,15 +351,17 @@ const char *deliveries_attempt_end(struct db *db, long long id, time_t now,
     return step_done(db, st) == 0 ? state : NULL;
 }
 
-/* The states are spelled here so that callers get static strings. */
-static const char *const report_state_names[] = {"new", "sent", "no-record", "pending",
-                                                 "failed", "gave-up"};
+/* The states are spelled here (and in schema/003) so that callers get static strings. */
+const char *const deliveries_report_states[] = {"new",    "pending", "sent", "no-record",
+                                                "failed", "gave-up", NULL};
+const char *const deliveries_states[] = {"pending", "retrying", "sent", "failed",
+                                         "gave-up", "no-record", NULL};
 
 static const char *static_state(const unsigned char *s)
 {
-    for (size_t i = 0; i < sizeof report_state_names / sizeof report_state_names[0]; i++)
-        if (s && strcmp((const char *)s, report_state_names[i]) == 0)
-            return report_state_names[i];
+    for (size_t i = 0; deliveries_report_states[i] != NULL; i++)
+        if (s && strcmp((const char *)s, deliveries_report_states[i]) == 0)
+            return deliveries_report_states[i];
     return NULL;
 }
 

@@ -72,6 +72,11 @@ const char *deliveries_attempt_end(struct db *db, long long id, time_t now,
                                    const struct config *cfg, const struct attempt_result *res,
                                    const char *transport, time_t *next_attempt);
 
+/* Every state, NULL-terminated: of a report (the report_states view of schema/003) and of
+ * one delivery row (deliveries.state). */
+extern const char *const deliveries_report_states[];
+extern const char *const deliveries_states[];
+
 /* The report's state from its rows: "new" (no row yet), pending, sent, no-record, failed,
  * gave-up. NULL on database error. */
 const char *deliveries_report_state(struct db *db, const char *report_id);
