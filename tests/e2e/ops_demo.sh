@@ -83,6 +83,24 @@ sed 's/^\(To: .*\)$/\1x/' "$one" > "$T/tampered.eml"
 out=$($PY "$TOP/tests/tools/dkim_check.py" "$DNS_PORT" "$T/tampered.eml" "$T/expected.json" --not-strict 2>&1)
 check_eq "a tampered message fails verification" "DKIM verification failed (tlsrpt=True)" "$out"
 
+# The README's advice on the key record (no s=), checked against both verifiers on a demo
+# message: dkimpy (python3-dkim 1.1.4) and libopendkim 2.11 (OpenDKIM-based receivers).
+pub=$(openssl pkey -in "$D/dkim.key" -pubout -outform DER | base64 -w0)
+for row in "none|tlsrpt=yes strict=no|pass" "s=tlsrpt; |tlsrpt=yes strict=yes|fail" \
+    "s=email:tlsrpt; |tlsrpt=no strict=no|pass" "s=email; |tlsrpt=yes strict=no|pass"; do
+    s=${row%%|*}
+    [ "$s" = none ] && s=""
+    want_py=$(echo "$row" | cut -d'|' -f2)
+    want_od=$(echo "$row" | cut -d'|' -f3)
+    rec="v=DKIM1; k=rsa; ${s}p=$pub"
+    check_eq "key record [${s:-no s=}]: dkimpy" "$want_py" "$($PY "$TOP/tests/tools/dkim_record.py" "$one" "$rec")"
+    check_eq "key record [${s:-no s=}]: libopendkim" "$want_od" \
+        "$("$TOOLS/opendkim_verify" "$one" "$rec" | cut -d: -f1)"
+done
+check_eq "libopendkim's reason for s=tlsrpt" "fail: Unable to verify: not an e-mail key" \
+    "$("$TOOLS/opendkim_verify" "$one" "v=DKIM1; k=rsa; s=tlsrpt; p=$pub")"
+check "libopendkim refuses a tampered message" sh -c "! '$TOOLS/opendkim_verify' '$T/tampered.eml' 'v=DKIM1; k=rsa; p=$pub'"
+
 # What the demo prints: stats, reports, where the files are, the signature, its verification.
 check "prints the stats table" grep -q '^total  *4900  *137' "$T/demo.out"
 check "prints tlsrpt reports" grep -q '^DAY  *POLICY DOMAIN  *GEN STATUS  *DELIVERY' "$T/demo.out"
