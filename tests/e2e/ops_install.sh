@@ -18,7 +18,8 @@ for f in usr/sbin/tlsrpt:755 usr/share/man/man8/tlsrpt.8:644 usr/share/man/man5/
     usr/lib/systemd/system/tlsrpt-collector.service:644 usr/lib/systemd/system/tlsrpt-daily.service:644 \
     usr/lib/systemd/system/tlsrpt-daily.timer:644 usr/lib/systemd/system/tlsrpt-send.service:644 \
     usr/lib/systemd/system/tlsrpt-send.timer:644 usr/lib/sysusers.d/tlsrpt.conf:644 \
-    usr/lib/tmpfiles.d/tlsrpt.conf:644 usr/share/doc/tlsrpt/schema.md:644; do
+    usr/lib/tmpfiles.d/tlsrpt.conf:644 usr/share/doc/tlsrpt/schema.md:644 \
+    usr/share/doc/tlsrpt/README.md:644; do
     check_eq "installed ${f%%:*} (mode ${f##*:})" "${f##*:}" "$(stat -c %a "$R/${f%%:*}" 2>&1)"
 done
 check "units name the installed binary" grep -qx 'ExecStart=/usr/sbin/tlsrpt collect' \
