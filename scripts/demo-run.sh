@@ -39,7 +39,7 @@ cleanup() {
     [ -z "$dns_pid" ] || { kill "$dns_pid" 2> /dev/null || :; wait "$dns_pid" 2> /dev/null || :; }
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 tlsrpt() { "$TLSRPT" --config "$CONF" "$@"; }
 
 echo "== a DKIM key for the demo: $DIR/dkim.key (selector demo, domain sender.example)"

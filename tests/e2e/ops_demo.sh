@@ -21,6 +21,11 @@ check_eq "the demo exits 0" 0 "$rc"
 [ "$rc" -eq 0 ] || { tail -n 30 "$T/demo.out" "$T/demo.err"; exit 1; }
 check_eq "no process of the demo is left running" "" "$(pgrep -f "$D/" || true)"
 
+# Cut short (its output closed after three lines, as `| head -n 3` does): still nothing left.
+sh "$TOP/scripts/demo-run.sh" "$T/cut" 2> /dev/null | head -n 3 > /dev/null
+sleep 0.3
+check_eq "a demo cut short leaves no process behind" "" "$(pgrep -f "$T/cut/" || true)"
+
 # Nothing leaves loopback: mail only to the outbox, DNS only to 127.0.0.1.
 check "transport = outbox" grep -qx 'transport = outbox' "$D/tlsrpt.conf"
 check "dns_servers on loopback" grep -qE '^dns_servers = 127\.0\.0\.1:[0-9]+$' "$D/tlsrpt.conf"
