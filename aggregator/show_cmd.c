@@ -49,8 +49,7 @@ int cmd_show(struct config *cfg, int argc, char **argv)
         if (opt == 'z') {
             gzip = 1;
         } else if (opt == 'h') {
-            printf("usage: tlsrpt [global options] %s\n", usage_text);
-            return EXIT_OK;
+            return cmd_help(usage_text);
         } else {
             return cmd_usage(usage_text, NULL);
         }

@@ -214,8 +214,7 @@ int cmd_check_config(struct config *cfg, int argc, char **argv)
             print_defaults(stdout);
             return EXIT_OK;
         case 'h':
-            printf("usage: tlsrpt [global options] %s\n", usage_text);
-            return EXIT_OK;
+            return cmd_help(usage_text);
         default:
             return cmd_usage(usage_text, NULL);
         }

@@ -368,8 +368,7 @@ int cmd_metrics(struct config *cfg, int argc, char **argv)
             if (*optarg == '\0' || *end || hours < 1 || hours > 24 * 366)
                 return cmd_usage(usage_text, "--hours: \"%s\" is not 1 to 8784", optarg);
         } else if (opt == 'h') {
-            printf("usage: tlsrpt [global options] %s\n", usage_text);
-            return EXIT_OK;
+            return cmd_help(usage_text);
         } else {
             return cmd_usage(usage_text, NULL);
         }

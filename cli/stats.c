@@ -253,8 +253,7 @@ int cmd_stats(struct config *cfg, int argc, char **argv)
             formats++;
             break;
         case 'h':
-            printf("usage: tlsrpt [global options] %s\n", usage_text);
-            return EXIT_OK;
+            return cmd_help(usage_text);
         default:
             return cmd_usage(usage_text, NULL);
         }

@@ -226,7 +226,7 @@ int cmd_collect(struct config *cfg, int argc, char **argv)
         if (opt == 's')
             socket_path = optarg;
         else if (opt == 'h')
-            return printf("usage: tlsrpt [global options] %s\n", usage_text), EXIT_OK;
+            return cmd_help(usage_text);
         else
             return cmd_usage(usage_text, NULL);
     }

@@ -108,8 +108,7 @@ int cmd_export(struct config *cfg, int argc, char **argv)
         } else if (opt == 's') {
             source = optarg;
         } else if (opt == 'h') {
-            printf("usage: tlsrpt [global options] %s\n", usage_text);
-            return EXIT_OK;
+            return cmd_help(usage_text);
         } else {
             return cmd_usage(usage_text, NULL);
         }

@@ -116,8 +116,7 @@ int cmd_import(struct config *cfg, int argc, char **argv)
     int opt;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (opt == 'h') {
-            printf("usage: tlsrpt [global options] %s\n", usage_text);
-            return EXIT_OK;
+            return cmd_help(usage_text);
         }
         return cmd_usage(usage_text, NULL);
     }

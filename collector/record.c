@@ -31,8 +31,7 @@ int cmd_record(struct config *cfg, int argc, char **argv)
             if (rfc3339_parse(optarg, &when) != 0)
                 return cmd_usage(usage_text, "--time: \"%s\" is not an RFC 3339 time", optarg);
         } else if (opt == 'h') {
-            printf("usage: tlsrpt [global options] %s\n", usage_text);
-            return EXIT_OK;
+            return cmd_help(usage_text);
         } else {
             return cmd_usage(usage_text, NULL);
         }

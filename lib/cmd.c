@@ -6,6 +6,12 @@
 #include "db.h"
 #include "log.h"
 
+int cmd_help(const char *usage)
+{
+    printf("usage: tlsrpt [global options] %s\n", usage);
+    return EXIT_OK;
+}
+
 int cmd_usage(const char *usage, const char *fmt, ...)
 {
     if (fmt != NULL) {

@@ -13,6 +13,9 @@
  * cfg holds the loaded configuration with --db already applied. Returns an exit code. */
 typedef int cmd_fn(struct config *cfg, int argc, char **argv);
 
+/* --help: prints the usage line to stdout; returns EXIT_OK. */
+int cmd_help(const char *usage);
+
 /* Prints "tlsrpt CMD: message" and the usage line to stderr; returns EXIT_USAGE. */
 int cmd_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

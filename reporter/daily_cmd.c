@@ -26,8 +26,7 @@ int cmd_daily(struct config *cfg, int argc, char **argv)
             continue;
         }
         if (opt == 'h') {
-            printf("usage: tlsrpt [global options] %s\n", usage_text);
-            return EXIT_OK;
+            return cmd_help(usage_text);
         }
         return cmd_usage(usage_text, NULL);
     }
