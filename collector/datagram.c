@@ -199,6 +199,7 @@ int datagram_parse(const char *buf, size_t len, struct tls_result *out, struct d
 
     memset(out, 0, offsetof(struct tls_result, policies));
     out->npolicies = 0;
+    out->repaired = 0; /* after policies[]: not cleared by the memset; scratch is reused */
     err->reason = NULL;
     err->message[0] = '\0';
 
