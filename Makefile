@@ -4,6 +4,7 @@
 #   make SANITIZE=1 check   the same under ASan + UBSan (objects in build/asan/)
 #   make check-valgrind  the test suite with every tlsrpt run under valgrind
 #   make bench           benchmarks, results in bench/RESULTS.md
+#   make fuzz            every fuzz target (clang libFuzzer) for FUZZ_SECONDS each; see fuzz/README.md
 #   make install         PREFIX=/usr/local DESTDIR=
 
 VERSION := 0.1.0
@@ -44,7 +45,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c bench/*.c)
 TOOL_BIN := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRC)))
 
-.PHONY: all check check-valgrind bench clean install deps test-deps
+.PHONY: all check check-valgrind bench clean install deps test-deps fuzz fuzz-build
 all: $(BUILD)/tlsrpt $(UNIT_BIN) $(TOOL_BIN)
 
 $(BUILD)/tlsrpt: $(CORE_OBJ) $(MAIN_OBJ)
@@ -90,7 +91,48 @@ check-valgrind: all
 bench: all
 	BUILD=$(BUILD) sh bench/run.sh
 
+# Fuzzing: fuzz/fuzz_NAME.c becomes build/fuzz/fuzz_NAME (clang, libFuzzer, ASan + UBSan),
+# linked with the project's objects compiled again into build/fuzz/obj/ with coverage
+# instrumentation. `make fuzz` runs each target for FUZZ_SECONDS (fuzz/run.sh).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# clang (unlike gcc) flags vprintf-style forwarding of a va_list format: not a finding.
+FUZZ_CFLAGS := -std=gnu11 $(WARNINGS) -Wno-format-nonliteral -O1 -g $(FUZZ_SAN) \
+               -fsanitize=fuzzer-no-link -pthread -MMD -MP
+FUZZ_CPPFLAGS := -I. -D_GNU_SOURCE -D_DEFAULT_SOURCE -DTLSRPT_VERSION='"$(VERSION)"' \
+                 $(PKG_CFLAGS) $(CPPFLAGS)
+FUZZ_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/schema_sql.o
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_DIR)/%)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_SRC:fuzz/fuzz_%.c=%); do \
+	    FUZZ_DIR=$(FUZZ_DIR) sh fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; \
+	done
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/schema_sql.c: schema/embed.sh $(SCHEMA)
+	@mkdir -p $(dir $@)
+	sh schema/embed.sh $(SCHEMA) > $@.tmp && mv $@.tmp $@
+
+$(FUZZ_DIR)/obj/schema_sql.o: $(FUZZ_DIR)/schema_sql.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)
+
 clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+ifneq ($(filter fuzz%,$(MAKECMDGOALS)),)
+-include $(shell find $(FUZZ_DIR) -name '*.d' 2>/dev/null)
+endif

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Runs one fuzz target: fuzz/run.sh NAME SECONDS [extra libFuzzer options]
+#   build/fuzz/fuzz_NAME reads its seeds (below) and grows its own corpus in fuzz/corpus-NAME/
+#   (kept between runs, not committed). A crash or sanitizer report stops the run, leaves the
+#   input in build/fuzz/artifacts/ and makes this script (and `make fuzz`) fail.
+# A new target: add fuzz/fuzz_NAME.c (and fuzz/NAME.dict if useful) and a line to seeds().
+set -eu
+cd "$(dirname "$0")/.."
+name=$1
+seconds=${2:-60}
+shift 2 2>/dev/null || shift $#
+dir=${FUZZ_DIR:-build/fuzz}
+bin=$dir/fuzz_$name
+
+# Seed directories per target (read only); missing ones are skipped.
+seeds() {
+    case "$1" in
+    datagram) echo tests/data/vectors/libtlsrpt tests/data/vectors/malformed ;;
+    record) echo tests/data/vectors/libtlsrpt tests/data/vectors/malformed fuzz/seeds/record ;;
+    config) echo fuzz/seeds/config etc ;;
+    # rua) echo fuzz/seeds/rua ;;   (the TXT/rua parser target: see fuzz/README.md)
+    esac
+    echo "tests/data/fuzz-regressions/$1"
+}
+
+# Longest input tried: large enough for the real vectors' shapes (1024 failure details,
+# deep nesting), small enough to keep executions fast.
+case "$name" in
+config) max_len=8192 ;;
+*) max_len=32768 ;;
+esac
+
+[ -x "$bin" ] || { echo "fuzz: $bin missing (make fuzz-build)" >&2; exit 1; }
+corpus=fuzz/corpus-$name
+mkdir -p "$corpus" "$dir/artifacts"
+dirs=""
+for d in $(seeds "$name"); do
+    [ -d "$d" ] && dirs="$dirs $d"
+done
+dict=""
+[ -f "fuzz/$name.dict" ] && dict="-dict=fuzz/$name.dict"
+
+echo "== fuzz $name: ${seconds}s, corpus $corpus, seeds:$dirs"
+# shellcheck disable=SC2086
+"$bin" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$dir/artifacts/$name-" $dict "$@" \
+    "$corpus" $dirs 2> "$dir/$name.log" || {
+    rc=$?
+    tail -n 60 "$dir/$name.log" >&2
+    echo "fuzz $name: FAILED (exit $rc); input saved in $dir/artifacts/, log $dir/$name.log" >&2
+    exit 1
+}
+grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)' "$dir/$name.log" || true
+echo "fuzz $name: ok ($(ls "$corpus" | wc -l) inputs in $corpus)"
