@@ -55,7 +55,9 @@ wait_for() {
 # start_collector CONFIG SOCKET: runs the collector in the background, $COLLECTOR_PID
 start_collector() {
     local conf=$1 sock=$2
-    tlsrpt --config "$conf" collect --socket "$sock" 2> "$T/collector.log" &
+    # "$BIN" directly, not the tlsrpt function: `func &` runs in a subshell, $! would be that
+    # subshell, and a signal sent to it would not reach the collector.
+    ${TLSRPT_WRAPPER:-} "$BIN" --config "$conf" collect --socket "$sock" 2> "$T/collector.log" &
     COLLECTOR_PID=$!
     on_exit "kill $COLLECTOR_PID 2>/dev/null; wait $COLLECTOR_PID 2>/dev/null"
     wait_for 20 test -S "$sock" || { echo "collector did not start:"; cat "$T/collector.log"; return 1; }
