@@ -35,6 +35,8 @@
 #define REJECT_LOGS_PER_MINUTE 20
 #define DUMPS_PER_MINUTE 60
 #define SIGNAL_CHECK_EVERY 64               /* datagrams between signal checks under load */
+#define SHUTDOWN_RETRY_MS 5000              /* commit retries after the stop signal */
+#define SHUTDOWN_BUSY_MS 1000               /* busy timeout of each of those tries */
 
 #define N_REASONS 16
 
@@ -222,6 +224,8 @@ static void *writer_main(void *arg)
         struct counters batch = c->current;
         counters_init(&c->current);
         pthread_mutex_unlock(&c->lock);
+        if (stopping) /* a locked database must not hold up the stop for long */
+            sqlite3_busy_timeout(db_sqlite(c->db), SHUTDOWN_BUSY_MS);
 
         writer_flush(c, &batch);
         if (clock_now() >= c->next_summary) {
@@ -231,8 +235,16 @@ static void *writer_main(void *arg)
         if (stopping)
             break;
     }
-    /* Shutting down: keep trying for a while before giving up on what is pending. */
-    for (int i = 0; i < 20 && !counters_empty(&c->pending); i++) {
+    /* Shutting down: keep trying for a while before giving up on what is pending, but stop
+     * well within a service manager's stop timeout (systemd: 90 s), or a SIGKILL loses it
+     * all without a word. */
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!counters_empty(&c->pending)) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long elapsed_ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+        if (elapsed_ms >= SHUTDOWN_RETRY_MS)
+            break;
         usleep(250 * 1000);
         writer_flush(c, NULL);
     }
