@@ -4,24 +4,31 @@
 #   (kept between runs, not committed). A crash or sanitizer report stops the run, leaves the
 #   input in build/fuzz/artifacts/ and makes this script (and `make fuzz`) fail.
 # A new target: add fuzz/fuzz_NAME.c (and fuzz/NAME.dict if useful) and a line to seeds().
+#   fuzz/run.sh --seeds NAME   only prints NAME's seed directories (for fuzz/coverage.sh)
 set -eu
 cd "$(dirname "$0")/.."
+
+# Seed directories per target (read only); missing ones are skipped.
+seeds() {
+    case "$1" in
+    datagram) echo tests/data/vectors/libtlsrpt tests/data/vectors/malformed fuzz/seeds/datagram ;;
+    record) echo tests/data/vectors/libtlsrpt tests/data/vectors/malformed fuzz/seeds/datagram \
+        fuzz/seeds/record ;;
+    config) echo fuzz/seeds/config etc ;;
+    rua) echo fuzz/seeds/rua ;; # the TXT/rua parser target to come: see fuzz/README.md
+    esac
+    echo "tests/data/fuzz-regressions/$1"
+}
+
+if [ "${1:-}" = --seeds ]; then
+    seeds "$2"
+    exit 0
+fi
 name=$1
 seconds=${2:-60}
 shift 2 2>/dev/null || shift $#
 dir=${FUZZ_DIR:-build/fuzz}
 bin=$dir/fuzz_$name
-
-# Seed directories per target (read only); missing ones are skipped.
-seeds() {
-    case "$1" in
-    datagram) echo tests/data/vectors/libtlsrpt tests/data/vectors/malformed ;;
-    record) echo tests/data/vectors/libtlsrpt tests/data/vectors/malformed fuzz/seeds/record ;;
-    config) echo fuzz/seeds/config etc ;;
-    # rua) echo fuzz/seeds/rua ;;   (the TXT/rua parser target: see fuzz/README.md)
-    esac
-    echo "tests/data/fuzz-regressions/$1"
-}
 
 # -timeout=30: the machine is shared and runs are niced; a slow unit still shows in the
 # log as "Slowest unit" (libFuzzer reports units slower than 10 s).

@@ -38,8 +38,10 @@ for i in $(seq 1 "$kills"); do
     "$TOOLS/dgram_load" -R "$rate" -d 20 "$sock" "${vectors[@]}" > "$T/load.$i" &
     load_pid=$!
     on_exit "kill $load_pid 2>/dev/null"
-    # 300..690 ms of load: the kill lands at a different point of the flush cycle each time.
-    sleep "0.$((300 + (i * 137) % 391))"
+    # 1.5 to 3.5 flush intervals of load (300..699 ms by default): the kill lands at a
+    # different point of the flush cycle each time.
+    ms=$((flush_ms * 3 / 2 + (i * 137) % (flush_ms * 2)))
+    sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
     if ! kill -9 "$HC_PID" 2>/dev/null; then
         fail "kill $i: collector was not running at the kill" "$(tail -n 5 "$log")"
         break

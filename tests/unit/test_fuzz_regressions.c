@@ -113,9 +113,11 @@ int main(void)
         target_fn *fn;
         const char *seed_dirs[4];
     } targets[] = {
-        {"datagram", fuzz_datagram, {"tests/data/vectors/libtlsrpt", "tests/data/vectors/malformed"}},
-        {"record", fuzz_record, {"fuzz/seeds/record", "tests/data/vectors/libtlsrpt"}},
+        {"datagram", fuzz_datagram,
+         {"tests/data/vectors/libtlsrpt", "tests/data/vectors/malformed", "fuzz/seeds/datagram"}},
+        {"record", fuzz_record, {"fuzz/seeds/record", "fuzz/seeds/datagram"}},
         {"config", fuzz_config, {"fuzz/seeds/config"}},
+        /* {"rua", fuzz_rua, {"fuzz/seeds/rua"}},   once fuzz/fuzz_rua.c exists (fuzz/README.md) */
     };
     for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
         char dir[256];
