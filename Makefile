@@ -5,11 +5,21 @@
 #   make check-valgrind  the test suite with every tlsrpt run under valgrind
 #   make bench           benchmarks, results in bench/RESULTS.md
 #   make fuzz            every fuzz target (clang libFuzzer) for FUZZ_SECONDS each; see fuzz/README.md
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make man             the man pages (build/man/), from man/*.scd with scdoc
+#   make example-config  regenerate etc/tlsrpt.conf.example from the key table
+#   make install         PREFIX=/usr/local DESTDIR= (directories below can be overridden)
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
 DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/tlsrpt
+# The program reads /etc/tlsrpt/tlsrpt.conf whatever PREFIX is.
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 
 BUILD ?= build
 ifeq ($(SANITIZE),1)
@@ -45,7 +55,12 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c bench/*.c)
 TOOL_BIN := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRC)))
 
-.PHONY: all check check-valgrind bench clean install deps test-deps fuzz fuzz-build
+MAN_SRC := $(wildcard man/*.scd)
+MAN_OUT := $(MAN_SRC:man/%.scd=$(BUILD)/man/%)
+UNITS := $(wildcard systemd/*.socket systemd/*.timer) $(wildcard systemd/*.service.in)
+
+.PHONY: all check check-valgrind bench clean install uninstall man example-config deps test-deps \
+        fuzz fuzz-build
 all: $(BUILD)/tlsrpt $(UNIT_BIN) $(TOOL_BIN)
 
 $(BUILD)/tlsrpt: $(CORE_OBJ) $(MAIN_OBJ)
@@ -75,6 +90,45 @@ $(BUILD)/tools/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
 
+man: $(MAN_OUT)
+
+# etc/tlsrpt.conf.example is the key table of lib/config.c (tests/e2e/ops_check_config.sh
+# checks it); regenerate it after changing a key.
+example-config: $(BUILD)/tlsrpt
+	$(BUILD)/tlsrpt --config /dev/null check-config --defaults > etc/tlsrpt.conf.example
+
+$(BUILD)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
+
+# Units name the binary by its installed path: @sbindir@ in the *.in files.
+install: $(BUILD)/tlsrpt $(MAN_OUT)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(SYSCONFDIR)/tlsrpt $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	  $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/tlsrpt $(DESTDIR)$(SBINDIR)/tlsrpt
+	install -m 0644 $(BUILD)/man/tlsrpt.8 $(DESTDIR)$(MANDIR)/man8/tlsrpt.8
+	install -m 0644 $(BUILD)/man/tlsrpt.conf.5 $(DESTDIR)$(MANDIR)/man5/tlsrpt.conf.5
+	install -m 0644 etc/tlsrpt.conf.example $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf.example
+	for u in $(UNITS); do \
+	  sed 's|@sbindir@|$(SBINDIR)|g' $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in).tmp && \
+	  chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in).tmp && \
+	  mv $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in).tmp \
+	     $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) || exit 1; \
+	done
+	install -m 0644 systemd/tlsrpt.sysusers $(DESTDIR)$(SYSUSERSDIR)/tlsrpt.conf
+	install -m 0644 systemd/tlsrpt.tmpfiles $(DESTDIR)$(TMPFILESDIR)/tlsrpt.conf
+	install -m 0644 schema/README.md $(DESTDIR)$(DOCDIR)/schema.md
+	if [ -f docs/operations.md ]; then \
+	  install -m 0644 docs/operations.md $(DESTDIR)$(DOCDIR)/operations.md; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/tlsrpt $(DESTDIR)$(MANDIR)/man8/tlsrpt.8 \
+	  $(DESTDIR)$(MANDIR)/man5/tlsrpt.conf.5 $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf.example \
+	  $(DESTDIR)$(SYSUSERSDIR)/tlsrpt.conf $(DESTDIR)$(TMPFILESDIR)/tlsrpt.conf \
+	  $(DESTDIR)$(DOCDIR)/schema.md $(DESTDIR)$(DOCDIR)/operations.md
+	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in); done
+
 deps:
 	sh scripts/setup.sh
 
@@ -88,11 +142,12 @@ check: all
 # VALGRIND_LOGS (-q: empty unless valgrind found something); tests/run.sh fails a test that
 # left a non-empty log, so errors of background or killed processes count too. --vgdb=no:
 # after the collector drops privileges, valgrind could not remove its gdbserver FIFOs.
+# --num-callers=40: deep enough through libcrypto for tests/valgrind.supp to see libopendkim.
 VALGRIND_LOGS ?= $(BUILD)/valgrind-logs
 check-valgrind: all
 	rm -rf $(VALGRIND_LOGS) && mkdir -p $(VALGRIND_LOGS)
 	BUILD=$(BUILD) TLSRPT_VALGRIND_LOGS=$(abspath $(VALGRIND_LOGS)) \
-	  TLSRPT_WRAPPER="valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full \
+	  TLSRPT_WRAPPER="valgrind -q --vgdb=no --num-callers=40 --error-exitcode=99 --leak-check=full \
 	  --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 	  --suppressions=$(abspath tests/valgrind.supp) --log-file=$(abspath $(VALGRIND_LOGS))/vg.%p.log" \
 	  sh tests/run.sh

@@ -5,8 +5,8 @@
 #include "lib/cmd.h"
 
 /* collector/ */
-cmd_fn cmd_collect, cmd_record;
+cmd_fn cmd_collect, cmd_record, cmd_export, cmd_import;
 /* cli/ */
-cmd_fn cmd_stats;
+cmd_fn cmd_stats, cmd_check_config, cmd_metrics;
 
 #endif

@@ -23,7 +23,11 @@ struct command {
 static const struct command commands[] = {
     {"collect", cmd_collect, "receive results from the MTA on a socket and count them"},
     {"record", cmd_record, "count results read as JSON lines from stdin"},
+    {"export", cmd_export, "write one day's counters as JSON lines (several MTA hosts)"},
+    {"import", cmd_import, "merge counters exported by other hosts"},
     {"stats", cmd_stats, "show counted sessions and failures"},
+    {"metrics", cmd_metrics, "write the counters in the Prometheus text format"},
+    {"check-config", cmd_check_config, "validate the configuration and the files it names"},
 };
 
 static void usage(FILE *fp)

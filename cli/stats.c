@@ -1,5 +1,7 @@
-/* `tlsrpt stats`: counted sessions and failure details per (day, policy domain, policy type),
- * as a table or as JSON. Reads the counters only; nothing is changed. */
+/* `tlsrpt stats`: counted sessions and failure details over a range of UTC days, grouped by
+ * (day, policy domain, policy type) or by --by hour|day|domain|result-type|mx|source, as a
+ * table, JSON or CSV. Reads the counters only; nothing is changed. The groupings and their
+ * SQL are in stats_query.c. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -7,134 +9,195 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "lib/bmap.h"
+#include "cli/stats.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/db.h"
 #include "lib/log.h"
+#include "lib/result_type.h"
 
 static const char usage_text[] =
-    "stats [--day YYYY-MM-DD | --since YYYY-MM-DD --until YYYY-MM-DD] [--domain D] [--json]";
+    "stats [--day YYYY-MM-DD | --since YYYY-MM-DD --until YYYY-MM-DD] [--domain D]\n"
+    "             [--by policy|day|hour|domain|result-type|mx|source] [--top N] [--json | --csv]";
 
-struct stats_query {
-    time_t since, until; /* [since, until) in Unix seconds */
-    const char *domain;  /* NULL = all */
-};
+enum format { FMT_TABLE, FMT_JSON, FMT_CSV };
 
-static const char sessions_sql[] =
-    "SELECT date(s.hour, 'unixepoch'), s.report_domain, p.policy_type,"
-    " sum(s.successful), sum(s.failed)"
-    " FROM session_counts s JOIN policies p ON p.id = s.policy_id"
-    " WHERE s.hour >= ?1 AND s.hour < ?2 AND (?3 IS NULL OR s.report_domain = ?3)"
-    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
-
-static const char failures_sql[] =
-    "SELECT date(f.hour, 'unixepoch'), f.report_domain, p.policy_type, d.result_type,"
-    " sum(f.count)"
-    " FROM failure_counts f JOIN policies p ON p.id = f.policy_id"
-    " JOIN failure_details d ON d.id = f.detail_id"
-    " WHERE f.hour >= ?1 AND f.hour < ?2 AND (?3 IS NULL OR f.report_domain = ?3)"
-    " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 5 DESC, 4";
-
-static sqlite3_stmt *bind_query(struct db *db, const char *sql, const struct stats_query *q)
+static int count_of(const char *const *names)
 {
-    sqlite3_stmt *st = db_prepare(db, sql);
-    if (st == NULL)
-        return NULL;
-    sqlite3_bind_int64(st, 1, q->since);
-    sqlite3_bind_int64(st, 2, q->until);
-    if (q->domain)
-        sqlite3_bind_text(st, 3, q->domain, -1, SQLITE_STATIC);
-    return st;
+    int n = 0;
+    while (n < STATS_MAX_COLUMNS && names[n] != NULL)
+        n++;
+    return n;
 }
 
-static void group_key(struct buf *b, sqlite3_stmt *st)
+/* --- CSV (RFC 4180): one header line, then one line per row; result types as columns ------- */
+static void csv_field(const char *s, int first)
 {
-    buf_reset(b);
-    for (int i = 0; i < 3; i++)
-        buf_append(b, sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i) + 1);
-}
-
-/* One JSON object per (day, policy domain, policy type), in that order. NULL on error. */
-static json_t *stats_collect(struct db *db, const struct stats_query *q)
-{
-    json_t *rows = json_array();
-    struct bmap index = BMAP_INIT; /* group key -> a = position in rows */
-    struct buf key = BUF_INIT;
-    sqlite3_stmt *st = bind_query(db, sessions_sql, q);
-    int rc;
-    if (st == NULL)
-        goto fail;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *o = json_object();
-        json_object_set_new(o, "day", json_string((const char *)sqlite3_column_text(st, 0)));
-        json_object_set_new(o, "policy-domain",
-                            json_string((const char *)sqlite3_column_text(st, 1)));
-        json_object_set_new(o, "policy-type", json_string((const char *)sqlite3_column_text(st, 2)));
-        json_object_set_new(o, "successful", json_integer(sqlite3_column_int64(st, 3)));
-        json_object_set_new(o, "failed", json_integer(sqlite3_column_int64(st, 4)));
-        json_object_set_new(o, "result-types", json_object());
-        group_key(&key, st);
-        bmap_upsert(&index, key.data, key.len, NULL)->a = (int64_t)json_array_size(rows);
-        json_array_append_new(rows, o);
+    if (!first)
+        putchar(',');
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, stdout);
+        return;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        goto fail;
-
-    st = bind_query(db, failures_sql, q);
-    if (st == NULL)
-        goto fail;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        group_key(&key, st);
-        struct bmap_entry *e = bmap_find(&index, key.data, key.len);
-        if (e == NULL)
-            continue; /* details without sessions cannot be written by the collector */
-        json_t *types = json_object_get(json_array_get(rows, (size_t)e->a), "result-types");
-        json_object_set_new(types, (const char *)sqlite3_column_text(st, 3),
-                            json_integer(sqlite3_column_int64(st, 4)));
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"')
+            putchar('"');
+        putchar(*s);
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        goto fail;
-    bmap_clear(&index);
-    buf_free(&key);
-    return rows;
-fail:
-    log_error("cannot read statistics: %s", db_errmsg(db));
-    bmap_clear(&index);
-    buf_free(&key);
-    json_decref(rows);
-    return NULL;
+    putchar('"');
 }
 
-static void print_table(json_t *rows)
+static void print_csv(const struct stats_grouping *g, json_t *rows)
+{
+    int nkeys = count_of(g->keys), nmeasures = count_of(g->measures), first = 1;
+    for (int i = 0; i < nkeys; i++, first = 0)
+        csv_field(g->keys[i], first);
+    for (int i = 0; i < nmeasures; i++)
+        csv_field(g->measures[i], 0);
+    if (g->rate)
+        csv_field("failure-rate", 0);
+    if (g->types_sql)
+        for (int t = 0; t < RESULT_TYPE_COUNT; t++)
+            csv_field(result_types[t].name, 0);
+    putchar('\n');
+
+    size_t r;
+    json_t *o;
+    json_array_foreach(rows, r, o) {
+        char num[64];
+        first = 1;
+        for (int i = 0; i < nkeys; i++, first = 0)
+            csv_field(json_string_value(json_object_get(o, g->keys[i])), first);
+        for (int i = 0; i < nmeasures; i++) {
+            snprintf(num, sizeof num, "%lld",
+                     (long long)json_integer_value(json_object_get(o, g->measures[i])));
+            csv_field(num, 0);
+        }
+        if (g->rate) {
+            snprintf(num, sizeof num, "%.4f", json_real_value(json_object_get(o, "failure-rate")));
+            csv_field(num, 0);
+        }
+        if (g->types_sql) {
+            json_t *types = json_object_get(o, "result-types");
+            for (int t = 0; t < RESULT_TYPE_COUNT; t++) {
+                snprintf(num, sizeof num, "%lld",
+                         (long long)json_integer_value(json_object_get(types, result_types[t].name)));
+                csv_field(num, 0);
+            }
+        }
+        putchar('\n');
+    }
+}
+
+/* --- the table: key columns sized to their contents, totals at the end ------------------- */
+static void heading(const char *name, char *out, size_t size)
 {
     size_t i;
+    for (i = 0; name[i] && i + 1 < size; i++)
+        out[i] = name[i] == '-' ? ' ' : (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32
+                                                                                 : name[i]);
+    out[i] = '\0';
+}
+
+static const char *key_text(const struct stats_grouping *g, json_t *o, int i)
+{
+    const char *s = json_string_value(json_object_get(o, g->keys[i]));
+    return s && *s ? s : g->empty_label ? g->empty_label : "-";
+}
+
+static void rate_text(long long ok, long long failed, char *out, size_t size)
+{
+    if (ok + failed == 0)
+        snprintf(out, size, "-");
+    else
+        snprintf(out, size, "%.1f%%", 100.0 * (double)failed / (double)(ok + failed));
+}
+
+static void print_table(const struct stats_grouping *g, json_t *rows)
+{
+    int nkeys = count_of(g->keys), nmeasures = count_of(g->measures);
+    int width[STATS_MAX_COLUMNS];
+    long long total[STATS_MAX_COLUMNS] = {0};
+    char head[64];
+    size_t r;
     json_t *o;
-    long long ok = 0, failed = 0;
-    printf("%-10s  %-32s %-15s %10s %10s  %s\n", "DAY", "POLICY DOMAIN", "TYPE", "SUCCESSFUL",
-           "FAILED", "FAILURE DETAILS BY RESULT TYPE");
-    json_array_foreach(rows, i, o) {
-        struct buf types = BUF_INIT;
-        const char *name;
-        json_t *count;
-        json_object_foreach(json_object_get(o, "result-types"), name, count) {
-            buf_printf(&types, "%s%s=%lld", types.len ? " " : "", name,
-                       (long long)json_integer_value(count));
+
+    for (int i = 0; i < nkeys; i++) {
+        heading(g->keys[i], head, sizeof head);
+        width[i] = (int)strlen(head);
+        if (i == 0 && width[i] < 5)
+            width[i] = 5; /* room for "total" */
+        json_array_foreach(rows, r, o) {
+            int w = (int)strlen(key_text(g, o, i));
+            if (w > width[i])
+                width[i] = w;
         }
-        long long s = json_integer_value(json_object_get(o, "successful"));
-        long long f = json_integer_value(json_object_get(o, "failed"));
-        ok += s;
-        failed += f;
-        printf("%-10s  %-32s %-15s %10lld %10lld  %s\n",
-               json_string_value(json_object_get(o, "day")),
-               json_string_value(json_object_get(o, "policy-domain")),
-               json_string_value(json_object_get(o, "policy-type")), s, f,
-               types.len ? types.data : "-");
-        buf_free(&types);
     }
-    printf("%-10s  %-32s %-15s %10lld %10lld\n", "total", "", "", ok, failed);
+    for (int i = 0; i < nkeys; i++) {
+        heading(g->keys[i], head, sizeof head);
+        printf("%-*s  ", width[i], head);
+    }
+    for (int i = 0; i < nmeasures; i++) {
+        heading(g->measures[i], head, sizeof head);
+        printf("%15s ", head);
+    }
+    if (g->rate)
+        printf("%13s ", "FAILURE RATE");
+    printf("%s\n", g->types_sql ? " FAILURE DETAILS BY RESULT TYPE" : "");
+
+    json_array_foreach(rows, r, o) {
+        for (int i = 0; i < nkeys; i++)
+            printf("%-*s  ", width[i], key_text(g, o, i));
+        long long v[STATS_MAX_COLUMNS];
+        for (int i = 0; i < nmeasures; i++) {
+            v[i] = json_integer_value(json_object_get(o, g->measures[i]));
+            total[i] += v[i];
+            printf("%15lld ", v[i]);
+        }
+        if (g->rate) {
+            char rate[32];
+            rate_text(v[0], v[1], rate, sizeof rate);
+            printf("%13s ", rate);
+        }
+        if (g->types_sql) {
+            struct buf types = BUF_INIT;
+            const char *name;
+            json_t *count;
+            json_object_foreach(json_object_get(o, "result-types"), name, count) {
+                buf_printf(&types, " %s=%lld", name, (long long)json_integer_value(count));
+            }
+            printf("%s", types.len ? types.data : " -");
+            buf_free(&types);
+        }
+        printf("\n");
+    }
+    /* Totals of counts that add up: sessions and failure details, not distinct domains. */
+    printf("%-*s  ", width[0], "total");
+    for (int i = 1; i < nkeys; i++)
+        printf("%-*s  ", width[i], "");
+    for (int i = 0; i < nmeasures; i++) {
+        if (strcmp(g->measures[i], "policy-domains") == 0)
+            printf("%15s ", "");
+        else
+            printf("%15lld ", total[i]);
+    }
+    if (g->rate) {
+        char rate[32];
+        rate_text(total[0], total[1], rate, sizeof rate);
+        printf("%13s ", rate);
+    }
+    printf("\n");
+}
+
+static int parse_top(const char *s, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end || v < 1 || v > 1000000000L)
+        return -1;
+    *out = v;
+    return 0;
 }
 
 int cmd_stats(struct config *cfg, int argc, char **argv)
@@ -142,10 +205,13 @@ int cmd_stats(struct config *cfg, int argc, char **argv)
     static const struct option opts[] = {
         {"day", required_argument, NULL, 'd'},   {"since", required_argument, NULL, 's'},
         {"until", required_argument, NULL, 'u'}, {"domain", required_argument, NULL, 'D'},
-        {"json", no_argument, NULL, 'j'},        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0}};
-    struct stats_query q = {0, (time_t)1 << 40, NULL};
-    int json = 0, opt, have_day = 0, have_range = 0;
+        {"by", required_argument, NULL, 'b'},    {"top", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},        {"csv", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},        {0, 0, 0, 0}};
+    struct stats_query q = {0, (time_t)1 << 40, NULL, 0};
+    const struct stats_grouping *g = stats_grouping_find(NULL);
+    enum format format = FMT_TABLE;
+    int opt, have_day = 0, have_range = 0, formats = 0;
     time_t t;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
@@ -169,8 +235,22 @@ int cmd_stats(struct config *cfg, int argc, char **argv)
         case 'D':
             q.domain = optarg;
             break;
+        case 'b':
+            if ((g = stats_grouping_find(optarg)) == NULL)
+                return cmd_usage(usage_text, "--by: \"%s\" is not one of %s", optarg,
+                                 stats_grouping_names());
+            break;
+        case 't':
+            if (parse_top(optarg, &q.top) != 0)
+                return cmd_usage(usage_text, "--top: \"%s\" is not a positive number", optarg);
+            break;
         case 'j':
-            json = 1;
+            format = FMT_JSON;
+            formats++;
+            break;
+        case 'c':
+            format = FMT_CSV;
+            formats++;
             break;
         case 'h':
             printf("usage: tlsrpt [global options] %s\n", usage_text);
@@ -183,20 +263,24 @@ int cmd_stats(struct config *cfg, int argc, char **argv)
         return cmd_usage(usage_text, "unexpected argument \"%s\"", argv[optind]);
     if (have_day && have_range)
         return cmd_usage(usage_text, "--day cannot be combined with --since/--until");
+    if (formats > 1)
+        return cmd_usage(usage_text, "--json and --csv exclude each other");
 
     struct db *db = cmd_open_db(cfg);
     if (db == NULL)
         return EXIT_ERROR;
-    json_t *rows = stats_collect(db, &q);
+    json_t *rows = stats_query_run(db, g, &q);
     db_close(db);
     if (rows == NULL)
         return EXIT_ERROR;
-    if (json) {
+    if (format == FMT_JSON) {
         char *s = json_dumps(rows, JSON_INDENT(2));
         printf("%s\n", s);
         free(s);
+    } else if (format == FMT_CSV) {
+        print_csv(g, rows);
     } else {
-        print_table(rows);
+        print_table(g, rows);
     }
     json_decref(rows);
     return EXIT_OK;

@@ -56,23 +56,30 @@ static void put_str(struct buf *b, const char *s)
     buf_append(b, s, strlen(s) + 1);
 }
 
-void counters_add_result(struct counters *c, time_t hour, const struct tls_result *r)
+/* A compiled result is a list of increments, each [kind][u32 length][key without the hour],
+ * so that the same datagram bytes can be counted again without parsing them (ingest.c). */
+enum { INC_SUCCESS = 'S', INC_FAILURE = 'F', INC_DETAIL = 'D' };
+
+static void put_increment(struct buf *out, char kind, const struct buf *key)
+{
+    uint32_t len = (uint32_t)key->len;
+    buf_putc(out, kind);
+    buf_append(out, &len, sizeof len);
+    buf_append(out, key->data, key->len);
+}
+
+void counters_compile(const struct tls_result *r, struct buf *out)
 {
     struct buf *b = &keybuf;
     for (size_t i = 0; i < r->npolicies; i++) {
         const struct policy_result *p = &r->policies[i];
         buf_reset(b);
-        put_hour(b, hour);
         put_str(b, p->domain);
         put_str(b, r->record);
         put_str(b, policy_type_name(p->type));
         put_str(b, p->strings_json);
         put_str(b, p->mx_json);
-        struct bmap_entry *e = bmap_upsert(&c->sessions, b->data, b->len, NULL);
-        if (p->failed)
-            e->b++;
-        else
-            e->a++;
+        put_increment(out, p->failed ? INC_FAILURE : INC_SUCCESS, b);
 
         size_t session_len = b->len;
         for (size_t j = 0; j < p->ndetails; j++) {
@@ -81,10 +88,71 @@ void counters_add_result(struct counters *c, time_t hour, const struct tls_resul
             put_str(b, result_type_name(fd->code));
             for (int f = 0; f < DF_COUNT; f++)
                 put_str(b, fd->field[f] ? fd->field[f] : "");
-            bmap_upsert(&c->details, b->data, b->len, NULL)->a++;
+            put_increment(out, INC_DETAIL, b);
         }
     }
+}
+
+void counters_apply(struct counters *c, time_t hour, const char *compiled, size_t len)
+{
+    struct buf *b = &keybuf;
+    size_t pos = 0;
+    while (pos + 1 + sizeof(uint32_t) <= len) {
+        char kind = compiled[pos];
+        uint32_t klen;
+        memcpy(&klen, compiled + pos + 1, sizeof klen);
+        pos += 1 + sizeof klen;
+        buf_reset(b);
+        put_hour(b, hour);
+        buf_append(b, compiled + pos, klen);
+        pos += klen;
+        struct bmap_entry *e =
+            bmap_upsert(kind == INC_DETAIL ? &c->details : &c->sessions, b->data, b->len, NULL);
+        if (kind == INC_SUCCESS)
+            e->a++;
+        else if (kind == INC_FAILURE)
+            e->b++;
+        else
+            e->a++;
+    }
     c->accepted++;
+}
+
+void counters_add_result(struct counters *c, time_t hour, const struct tls_result *r)
+{
+    struct buf compiled = BUF_INIT;
+    counters_compile(r, &compiled);
+    counters_apply(c, hour, compiled.data, compiled.len);
+    buf_free(&compiled);
+}
+
+static void put_session_key(struct buf *b, const struct counter_key *k)
+{
+    buf_reset(b);
+    put_hour(b, (time_t)k->hour);
+    put_str(b, k->report_domain);
+    put_str(b, k->record);
+    put_str(b, k->policy_type);
+    put_str(b, k->strings_json);
+    put_str(b, k->mx_json);
+}
+
+void counters_add_session_counts(struct counters *c, const struct counter_key *k,
+                                 int64_t successful, int64_t failed)
+{
+    put_session_key(&keybuf, k);
+    struct bmap_entry *e = bmap_upsert(&c->sessions, keybuf.data, keybuf.len, NULL);
+    e->a += successful;
+    e->b += failed;
+}
+
+void counters_add_detail_count(struct counters *c, const struct counter_key *k, int64_t count)
+{
+    put_session_key(&keybuf, k);
+    put_str(&keybuf, k->result_type);
+    for (int f = 0; f < DF_COUNT; f++)
+        put_str(&keybuf, k->field[f] ? k->field[f] : "");
+    bmap_upsert(&c->details, keybuf.data, keybuf.len, NULL)->a += count;
 }
 
 void counters_add_outcome(struct counters *c, time_t hour, const char *outcome)

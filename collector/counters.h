@@ -10,6 +10,7 @@
 
 #include "collector/datagram.h"
 #include "lib/bmap.h"
+#include "lib/buf.h"
 
 struct counters {
     struct bmap sessions;   /* session key -> a successful, b failed */
@@ -36,6 +37,15 @@ void counters_init(struct counters *c);
 void counters_free(struct counters *c);
 /* Adds one accepted result: a session per policy, a count per failure detail. */
 void counters_add_result(struct counters *c, time_t hour, const struct tls_result *r);
+/* The same in two steps: compile a result into a list of increments (appended to out,
+ * independent of the hour), then apply such a list at an hour. */
+void counters_compile(const struct tls_result *r, struct buf *out);
+void counters_apply(struct counters *c, time_t hour, const char *compiled, size_t len);
+/* Adds already-counted sessions / failure details under a key given field by field (counters
+ * imported from another host; see collector/exchange.c). k->hour is used as it is. */
+void counters_add_session_counts(struct counters *c, const struct counter_key *k,
+                                 int64_t successful, int64_t failed);
+void counters_add_detail_count(struct counters *c, const struct counter_key *k, int64_t count);
 /* Adds one datagram outcome ("accepted" or a rejection reason). */
 void counters_add_outcome(struct counters *c, time_t hour, const char *outcome);
 /* Adds everything of src to dst (src is left unchanged). */

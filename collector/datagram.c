@@ -42,12 +42,15 @@ static int get_int(json_t *obj, const char *key, long long lo, long long hi, lon
     return 0;
 }
 
-/* An optional array of strings, as compact JSON text ("[]" when absent). */
-static int strings_json(json_t *obj, const char *key, char **out, struct datagram_error *err)
+/* An optional array of strings, as compact JSON text ("[]" when absent), appended NUL-
+ * terminated to text; *off receives its offset (text may move until parsing is done). */
+static int strings_json(json_t *obj, const char *key, struct buf *text, size_t *off,
+                        struct datagram_error *err)
 {
     json_t *v = json_object_get(obj, key);
+    *off = text->len;
     if (v == NULL) {
-        *out = xstrdup("[]");
+        buf_append(text, "[]", 3);
         return 0;
     }
     if (!json_is_array(v))
@@ -58,9 +61,19 @@ static int strings_json(json_t *obj, const char *key, char **out, struct datagra
         if (!json_is_string(s))
             return fail(err, "bad-field", "%s[%zu] is not a string", key, i);
     }
-    *out = json_dumps(v, JSON_COMPACT);
-    if (*out == NULL)
-        return fail(err, "bad-field", "%s cannot be encoded", key);
+    /* json_dumpb writes into our buffer: no allocation that the caller must free. */
+    size_t room = 256, n;
+    for (;;) {
+        buf_reserve(text, room);
+        n = json_dumpb(v, text->data + text->len, room, JSON_COMPACT);
+        if (n == 0)
+            return fail(err, "bad-field", "%s cannot be encoded", key);
+        if (n < room)
+            break;
+        room = n + 1;
+    }
+    text->len += n;
+    buf_append(text, "", 1);
     return 0;
 }
 
@@ -106,7 +119,7 @@ static int parse_detail(json_t *d, size_t idx, struct failure_detail *fd,
 }
 
 static int parse_policy(json_t *p, size_t idx, const char *d, struct policy_result *pr,
-                        struct datagram_error *err)
+                        struct buf *text, size_t offs[2], struct datagram_error *err)
 {
     long long v;
     if (!json_is_object(p))
@@ -125,8 +138,8 @@ static int parse_policy(json_t *p, size_t idx, const char *d, struct policy_resu
         if (domain_normalize(json_string_value(pd), json_string_length(pd), pr->domain, &why))
             return fail(err, "bad-domain", "policies[%zu].policy-domain: %s", idx, why);
     }
-    if (strings_json(p, "policy-string", &pr->strings_json, err) ||
-        strings_json(p, "mx-host", &pr->mx_json, err))
+    if (strings_json(p, "policy-string", text, &offs[0], err) ||
+        strings_json(p, "mx-host", text, &offs[1], err))
         return -1;
 
     if (get_int(p, "f", 0, 1, &v) != 0)
@@ -183,11 +196,17 @@ static int parse_root(json_t *root, struct tls_result *out, struct datagram_erro
     size_t n = json_array_size(pols);
     if (n == 0 || n > DATAGRAM_MAX_POLICIES)
         return fail(err, "bad-policies", "%zu policies (want 1 to %d)", n, DATAGRAM_MAX_POLICIES);
+    size_t offs[DATAGRAM_MAX_POLICIES][2];
     for (size_t i = 0; i < n; i++) {
         memset(&out->policies[i], 0, sizeof out->policies[i]);
         out->npolicies = i + 1; /* so that tls_result_free releases what was built */
-        if (parse_policy(json_array_get(pols, i), i, out->domain, &out->policies[i], err) != 0)
+        if (parse_policy(json_array_get(pols, i), i, out->domain, &out->policies[i], &out->text,
+                         offs[i], err) != 0)
             return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out->policies[i].strings_json = out->text.data + offs[i][0];
+        out->policies[i].mx_json = out->text.data + offs[i][1];
     }
     return 0;
 }
@@ -197,9 +216,12 @@ int datagram_parse(const char *buf, size_t len, struct tls_result *out, struct d
     struct buf fixed = BUF_INIT;
     json_error_t jerr;
 
-    memset(out, 0, offsetof(struct tls_result, policies));
+    out->domain[0] = '\0';
+    out->record = NULL;
     out->npolicies = 0;
-    out->repaired = 0; /* after policies[]: not cleared by the memset; scratch is reused */
+    out->repaired = 0;
+    out->json = NULL;
+    buf_reset(&out->text);
     err->reason = NULL;
     err->message[0] = '\0';
 
@@ -210,7 +232,7 @@ int datagram_parse(const char *buf, size_t len, struct tls_result *out, struct d
         buf = fixed.data;
         len = fixed.len;
     }
-    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     buf_free(&fixed);
     if (root == NULL) {
         enum json_error_code code = json_error_code(&jerr);
@@ -231,8 +253,6 @@ void tls_result_free(struct tls_result *r)
 {
     for (size_t i = 0; i < r->npolicies; i++) {
         struct policy_result *p = &r->policies[i];
-        free(p->strings_json);
-        free(p->mx_json);
         free(p->details);
         p->strings_json = p->mx_json = NULL;
         p->details = NULL;
@@ -241,4 +261,10 @@ void tls_result_free(struct tls_result *r)
     if (r->json)
         json_decref(r->json);
     r->json = NULL;
+}
+
+void tls_result_release(struct tls_result *r)
+{
+    tls_result_free(r);
+    buf_free(&r->text);
 }

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 
+#include "lib/buf.h"
 #include "lib/detail_field.h"
 #include "lib/domain.h"
 
@@ -26,8 +27,8 @@ struct failure_detail {
 struct policy_result {
     int type;                               /* 1 tlsa, 2 sts, 9 no-policy-found */
     char domain[DOMAIN_MAX];                /* policy-domain, falling back to d: the report domain */
-    char *strings_json;                     /* compact JSON array text of policy-string */
-    char *mx_json;                          /* compact JSON array text of mx-host */
+    const char *strings_json;               /* compact JSON array text of policy-string */
+    const char *mx_json;                    /* compact JSON array text of mx-host */
     int failed;                             /* final result f: 0 success, 1 failure */
     size_t ndetails;
     struct failure_detail *details;
@@ -40,6 +41,7 @@ struct tls_result {
     struct policy_result policies[DATAGRAM_MAX_POLICIES];
     size_t repaired;                        /* invalid UTF-8 bytes replaced */
     void *json;                             /* owns the borrowed strings */
+    struct buf text;                        /* owns strings_json and mx_json */
 };
 
 struct datagram_error {
@@ -51,8 +53,11 @@ struct datagram_error {
 extern const char *const datagram_reasons[];
 
 /* Parses buf[0..len). Returns 0 and fills out (free with tls_result_free), or -1 and fills
- * err. len may be 0; buf need not be NUL-terminated. */
+ * err. len may be 0; buf need not be NUL-terminated. out must be zeroed before its first use
+ * and may be reused after tls_result_free. */
 int datagram_parse(const char *buf, size_t len, struct tls_result *out, struct datagram_error *err);
 void tls_result_free(struct tls_result *r);
+/* Also releases the buffers kept for reuse. */
+void tls_result_release(struct tls_result *r);
 
 #endif

@@ -1,5 +1,9 @@
 /* The one path from bytes to counters, shared by `collect` (a datagram) and `record` (a line):
- * parse, then count the result under its UTC hour, or count the rejection reason. */
+ * parse, then count the result under its UTC hour, or count the rejection reason.
+ *
+ * Identical bytes are common (every successful session to one domain sends the same
+ * datagram), so accepted datagrams are remembered, byte for byte, with their compiled
+ * increments: a repeat is counted without parsing it again. The cache is bounded. */
 #ifndef TLSRPT_INGEST_H
 #define TLSRPT_INGEST_H
 
@@ -9,10 +13,14 @@
 #include "collector/counters.h"
 #include "collector/datagram.h"
 
-/* Returns 0 when accepted, -1 when rejected (err says why). `scratch` is reused between
- * calls to avoid reallocating the parse result. repaired (may be NULL) receives the number
- * of bytes repaired. */
-int ingest_bytes(struct counters *c, struct tls_result *scratch, time_t when, const char *buf,
-                 size_t len, struct datagram_error *err, size_t *repaired);
+struct ingest;
+
+struct ingest *ingest_new(void);
+void ingest_free(struct ingest *in);
+
+/* Returns 0 when accepted, -1 when rejected (err says why). *repaired (may be NULL) receives
+ * the number of bytes repaired (invalid UTF-8). */
+int ingest_bytes(struct ingest *in, struct counters *c, time_t when, const char *buf, size_t len,
+                 struct datagram_error *err, size_t *repaired);
 
 #endif

@@ -25,7 +25,7 @@ int record_read(FILE *in, time_t when, unsigned long batch, record_flush_fn *flu
                 FILE *diag, struct record_stats *st)
 {
     struct counters c;
-    struct tls_result *scratch = xcalloc(1, sizeof *scratch);
+    struct ingest *ingest = ingest_new();
     struct datagram_error err;
     char *line = NULL;
     size_t cap = 0;
@@ -41,7 +41,7 @@ int record_read(FILE *in, time_t when, unsigned long batch, record_flush_fn *flu
             n--;
         if (n == 0)
             continue;
-        if (ingest_bytes(&c, scratch, when, line, (size_t)n, &err, NULL) != 0) {
+        if (ingest_bytes(ingest, &c, when, line, (size_t)n, &err, NULL) != 0) {
             if (diag != NULL)
                 fprintf(diag, "tlsrpt record: line %lu: rejected reason=%s: %s\n", st->lines,
                         err.reason, err.message);
@@ -68,7 +68,7 @@ int record_read(FILE *in, time_t when, unsigned long batch, record_flush_fn *flu
     counters_free(&c);
     counters_thread_done();
     free(line);
-    free(scratch);
+    ingest_free(ingest);
     return rc == 0 ? 0 : -1;
 }
 

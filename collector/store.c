@@ -5,9 +5,10 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/detail_field.h"
 #include "lib/log.h"
 
-#define CACHE_MAX 65536 /* entries per id cache; cleared when full */
+#define CACHE_MAX 16384 /* entries per id cache; cleared when full */
 
 enum {
     SQL_RECORD_GET, SQL_RECORD_ADD, SQL_POLICY_GET, SQL_POLICY_ADD, SQL_DETAIL_GET, SQL_DETAIL_ADD,
@@ -21,14 +22,15 @@ static const char *const sql_text[SQL_COUNT] = {
                        " AND policy_strings = ?3 AND mx_hosts = ?4",
     [SQL_POLICY_ADD] = "INSERT INTO policies (policy_type, policy_domain, policy_strings, mx_hosts)"
                        " VALUES (?1, ?2, ?3, ?4)",
-    [SQL_DETAIL_GET] = "SELECT id FROM failure_details WHERE result_type = ?1"
+    [SQL_DETAIL_GET] = "SELECT id FROM failure_details WHERE detail_hash = ?8"
+                       " AND result_type = ?1"
                        " AND sending_mta_ip = ?2 AND receiving_mx_hostname = ?3"
                        " AND receiving_mx_helo = ?4 AND receiving_ip = ?5"
                        " AND additional_information = ?6 AND failure_reason_code = ?7",
     [SQL_DETAIL_ADD] = "INSERT INTO failure_details (result_type, sending_mta_ip,"
                        " receiving_mx_hostname, receiving_mx_helo, receiving_ip,"
-                       " additional_information, failure_reason_code)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                       " additional_information, failure_reason_code, detail_hash)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [SQL_SESSION_UPSERT] =
         "INSERT INTO session_counts (hour, report_domain, record_id, policy_id, source,"
         " successful, failed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -54,6 +56,8 @@ struct store *store_new(struct db *db)
 {
     struct store *s = xcalloc(1, sizeof *s);
     s->db = db;
+    /* Lookups of records, policies and details stay in memory; 8 MiB bounds it. */
+    db_exec(db, "PRAGMA cache_size = -8192");
     for (int i = 0; i < SQL_COUNT; i++) {
         s->st[i] = db_prepare(db, sql_text[i]);
         if (s->st[i] == NULL) {
@@ -82,12 +86,20 @@ void store_free(struct store *s)
     free(s);
 }
 
-/* Binds the n strings and runs a SELECT id; 1 found, 0 not found, -1 error. */
+/* Binds the n strings (and the detail hash as ?8 when the statement has it) and runs a
+ * SELECT id; 1 found, 0 not found, -1 error. */
+static void bind_values(sqlite3_stmt *st, const char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+    if (sqlite3_bind_parameter_count(st) == 1 + DF_COUNT + 1)
+        sqlite3_bind_int64(st, 1 + DF_COUNT + 1, detail_hash(v[0], v + 1));
+}
+
 static int run_get(sqlite3_stmt *st, const char **v, int n, int64_t *id)
 {
     sqlite3_reset(st);
-    for (int i = 0; i < n; i++)
-        sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+    bind_values(st, v, n);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *id = sqlite3_column_int64(st, 0);
@@ -101,8 +113,7 @@ static int run_get(sqlite3_stmt *st, const char **v, int n, int64_t *id)
 static int run_add(struct store *s, sqlite3_stmt *st, const char **v, int n, int64_t *id)
 {
     sqlite3_reset(st);
-    for (int i = 0; i < n; i++)
-        sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+    bind_values(st, v, n);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
@@ -224,5 +235,45 @@ int store_counters(struct store *s, const struct counters *c, const char *source
 fail:
     db_rollback(s->db);
     caches_clear(s); /* ids created in the rolled-back transaction no longer exist */
+    return -1;
+}
+
+int store_replace(struct store *s, const struct counters *c, const char *source, int64_t since,
+                  int64_t until, long long *replaced)
+{
+    static const char *const deletes[] = {
+        "DELETE FROM failure_counts WHERE source = ?1 AND hour >= ?2 AND hour < ?3",
+        "DELETE FROM session_counts WHERE source = ?1 AND hour >= ?2 AND hour < ?3",
+    };
+    *replaced = 0;
+    if (source[0] == '\0') {
+        log_error("refusing to replace the local collector's counters");
+        return -1;
+    }
+    if (db_begin(s->db) != 0)
+        goto fail;
+    for (size_t i = 0; i < sizeof deletes / sizeof deletes[0]; i++) {
+        sqlite3_stmt *st = db_prepare(s->db, deletes[i]);
+        if (st == NULL)
+            goto fail;
+        sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, since);
+        sqlite3_bind_int64(st, 3, until);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            goto fail_logged;
+        *replaced += sqlite3_changes(db_sqlite(s->db));
+    }
+    if (store_batch(s, c, source) != 0)
+        goto fail_logged;
+    if (db_commit(s->db) != 0)
+        goto fail;
+    return 0;
+fail_logged:
+    log_error("database write failed db=%s error=\"%s\"", db_path(s->db), db_errmsg(s->db));
+fail:
+    db_rollback(s->db);
+    caches_clear(s);
     return -1;
 }

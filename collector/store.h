@@ -14,5 +14,11 @@ void store_free(struct store *s);
 /* Adds the batch to the database under source ("" = this host). Returns 0, or -1 after a
  * rollback (logged; the caller keeps the batch and retries). */
 int store_counters(struct store *s, const struct counters *c, const char *source);
+/* Replaces source's counters of the hours [since, until) by the batch, in one transaction:
+ * that source's session and failure rows of those hours are deleted, then the batch is added
+ * (tlsrpt import: importing the same day twice replaces, never doubles). source must not be
+ * "". Returns 0 and the number of rows deleted in *replaced, or -1 after a rollback. */
+int store_replace(struct store *s, const struct counters *c, const char *source, int64_t since,
+                  int64_t until, long long *replaced);
 
 #endif

@@ -1,13 +1,18 @@
 /* Fuzz target: the collector's ingest path for one datagram — datagram_parse, then
- * counters_add_result / counters_add_outcome (what ingest_bytes does), then ingest_bytes
- * itself on the same bytes. Properties checked besides "no crash, no sanitizer report":
+ * counters_add_result / counters_add_outcome, then ingest_bytes on the same bytes (with its
+ * byte-exact cache of compiled increments). Properties checked besides "no crash, no
+ * sanitizer report":
  *   - a rejection has a reason from datagram_reasons and a NUL-terminated message;
  *   - an accepted result is normalised: d and every report domain are lower-case A-label
  *     names without a trailing dot, 1..DATAGRAM_MAX_POLICIES policies, known policy types and
  *     result codes, f is 0 or 1, every string is valid UTF-8 (repaired) without a NUL;
  *   - every counter key decodes again (counters_session_key / counters_detail_key), and the
  *     counters hold exactly one session per policy and one count per failure detail;
- *   - ingest_bytes agrees with the separate steps, and merging counters keeps the sums. */
+ *   - ingest_bytes agrees with the separate steps, whether it parses (first and second
+ *     sighting) or counts from its cache (third): the same bytes three times through one
+ *     ingest give exactly three times the counters, key by key; an ingest kept across
+ *     inputs (its cache filled by earlier ones) gives exactly the single counters;
+ *   - merging counters keeps the sums. */
 #include <string.h>
 
 #include "collector/counters.h"
@@ -110,17 +115,54 @@ static int datagram_reason_known(const char *reason)
     return 0;
 }
 
+/* b holds exactly k times every count of a, and nothing else. */
+static void datagram_check_scaled(const struct counters *a, const struct counters *b, int64_t k)
+{
+    const struct bmap *ma[] = {&a->sessions, &a->details, &a->outcomes};
+    const struct bmap *mb[] = {&b->sessions, &b->details, &b->outcomes};
+    for (int i = 0; i < 3; i++) {
+        FUZZ_CHECK(ma[i]->count == mb[i]->count);
+        size_t pos = 0;
+        struct bmap_entry *e;
+        while ((e = bmap_next(ma[i], &pos)) != NULL) {
+            struct bmap_entry *f = bmap_find(mb[i], e->key, e->keylen);
+            FUZZ_CHECK(f != NULL && f->a == k * e->a && f->b == k * e->b);
+        }
+    }
+    FUZZ_CHECK(b->accepted == (uint64_t)k * a->accepted);
+    FUZZ_CHECK(b->rejected == (uint64_t)k * a->rejected);
+}
+
+/* Feeds the bytes to an ingest; checks it agrees with the parse (rc, reason, repaired). */
+static void datagram_ingest(struct ingest *in, struct counters *c, const char *buf, size_t size,
+                            int rc, const char *reason)
+{
+    struct datagram_error err;
+    size_t repaired = 99;
+    int rc2 = ingest_bytes(in, c, DATAGRAM_HOUR + 59, buf, size, &err, &repaired);
+    FUZZ_CHECK(rc2 == rc);
+    if (rc != 0)
+        FUZZ_CHECK(strcmp(reason, err.reason) == 0);
+    else
+        FUZZ_CHECK((repaired == 0) == (utf8_valid_prefix(buf, size) == size));
+}
+
 int fuzz_datagram(const uint8_t *data, size_t size);
 int fuzz_datagram(const uint8_t *data, size_t size)
 {
-    static struct tls_result r; /* large (64 policies): not on the stack */
+    static struct tls_result r; /* large (64 policies): not on the stack; reused like the
+                                   collector's parse scratch */
+    static struct ingest *kept; /* kept across inputs: its cache holds earlier inputs */
     struct datagram_error err;
-    struct counters c, via_ingest, merged;
+    struct counters c, thrice, once, merged;
     size_t sessions = 0, details = 0;
     const char *buf = (const char *)data;
 
+    if (kept == NULL)
+        kept = ingest_new();
     counters_init(&c);
-    counters_init(&via_ingest);
+    counters_init(&thrice);
+    counters_init(&once);
     counters_init(&merged);
 
     int rc = datagram_parse(buf, size, &r, &err);
@@ -140,31 +182,27 @@ int fuzz_datagram(const uint8_t *data, size_t size)
         FUZZ_CHECK(c.accepted == 1 && c.rejected == 0);
         tls_result_free(&r);
     }
+    FUZZ_CHECK(r.npolicies == 0 && r.json == NULL);
     datagram_check_counters(&c, sessions, details, 1);
 
-    /* The path the collector and `record` take must agree with the steps above. */
-    size_t repaired = 0;
-    struct datagram_error err2;
-    int rc2 = ingest_bytes(&via_ingest, &r, DATAGRAM_HOUR + 59, buf, size, &err2, &repaired);
-    FUZZ_CHECK(rc2 == rc);
-    if (rc == 0)
-        FUZZ_CHECK((repaired == 0) == (utf8_valid_prefix(buf, size) == size));
-    if (rc != 0)
-        FUZZ_CHECK(strcmp(err.reason, err2.reason) == 0);
-    FUZZ_CHECK(r.npolicies == 0 && r.json == NULL);
-    datagram_check_counters(&via_ingest, sessions, details, 1);
-    FUZZ_CHECK(via_ingest.sessions.count == c.sessions.count);
-    FUZZ_CHECK(via_ingest.details.count == c.details.count);
+    /* The collector's and record's path: parse (1st, 2nd sighting) or cache (3rd). */
+    struct ingest *fresh = ingest_new();
+    for (int i = 0; i < 3; i++)
+        datagram_ingest(fresh, &thrice, buf, size, rc, rc ? err.reason : NULL);
+    ingest_free(fresh);
+    datagram_check_scaled(&c, &thrice, 3);
+    datagram_ingest(kept, &once, buf, size, rc, rc ? err.reason : NULL);
+    datagram_check_scaled(&c, &once, 1);
 
     /* A retried batch is merged into the pending one: the sums add up, keys stay distinct. */
     counters_merge(&merged, &c);
-    counters_merge(&merged, &via_ingest);
-    FUZZ_CHECK(merged.sessions.count == c.sessions.count);
-    FUZZ_CHECK(merged.details.count == c.details.count);
-    datagram_check_counters(&merged, 2 * sessions, 2 * details, 2);
+    counters_merge(&merged, &thrice);
+    datagram_check_scaled(&c, &merged, 4);
+    datagram_check_counters(&merged, 4 * sessions, 4 * details, 4);
 
     counters_free(&c);
-    counters_free(&via_ingest);
+    counters_free(&thrice);
+    counters_free(&once);
     counters_free(&merged);
     return 0;
 }

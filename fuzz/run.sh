@@ -15,6 +15,7 @@ seeds() {
     record) echo tests/data/vectors/libtlsrpt tests/data/vectors/malformed fuzz/seeds/datagram \
         fuzz/seeds/record ;;
     config) echo fuzz/seeds/config etc ;;
+    exchange) echo fuzz/seeds/exchange ;;
     rua) echo fuzz/seeds/rua ;; # the TXT/rua parser target to come: see fuzz/README.md
     esac
     echo "tests/data/fuzz-regressions/$1"
@@ -36,6 +37,7 @@ bin=$dir/fuzz_$name
 # deep nesting), small enough to keep executions fast.
 case "$name" in
 config) max_len=8192 ;;
+exchange) max_len=65536 ;;
 *) max_len=32768 ;;
 esac
 

@@ -60,9 +60,10 @@ const struct config_key config_keys[] = {
 
     {"dkim", "domain", CT_STRING, OFF(dkim_domain), "", 0, 0, NULL,
      "d= of the DKIM signature (empty: the domain of from)"},
-    {"dkim", "selector", CT_STRING, OFF(dkim_selector), "", 0, 0, NULL, "s= of the DKIM signature"},
+    {"dkim", "selector", CT_STRING, OFF(dkim_selector), "", 0, 0, NULL,
+     "s= of the DKIM signature (required for mail reports)"},
     {"dkim", "key_file", CT_STRING, OFF(dkim_key_file), "", 0, 0, NULL,
-     "PEM private key (RSA or Ed25519), not readable by others"},
+     "PEM private key (RSA or Ed25519), not readable by others (required for mail reports)"},
     {"dkim", "algorithm", CT_ENUM, OFF(dkim_algorithm), "rsa-sha256", 0, 0,
      "rsa-sha256 ed25519-sha256", "signing algorithm"},
 
@@ -458,9 +459,10 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errsize)
         seterr(err, errsize, "%s: %s", path, strerror(errno));
         return -1;
     }
+    char *read_path = xstrdup(path); /* path may be config_source() itself */
     free(config_path_read);
-    config_path_read = xstrdup(path);
-    int rc = config_read(cfg, fp, path, err, errsize);
+    config_path_read = read_path;
+    int rc = config_read(cfg, fp, read_path, err, errsize);
     fclose(fp);
     return rc;
 }
@@ -537,16 +539,35 @@ void config_format_value(const struct config *cfg, const struct config_key *k, c
     case CT_INT:
         snprintf(out, size, "%ld", *(const long *)field);
         return;
-    case CT_SIZE:
-        snprintf(out, size, "%ld", *(const long *)field);
-        return;
-    case CT_DURATION:
+    case CT_SIZE: {
+        /* The largest unit that divides exactly, as the defaults are written: 5M, 512k. */
+        static const struct { long mul; const char *unit; } units[] = {
+            {1L << 30, "G"}, {1L << 20, "M"}, {1L << 10, "k"}, {1, ""}};
         v = *(const long *)field;
-        if (v % 1000)
-            snprintf(out, size, "%ldms", v);
-        else
-            snprintf(out, size, "%lds", v / 1000);
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+            if (v % units[i].mul == 0 && (v != 0 || units[i].mul == 1)) {
+                snprintf(out, size, "%ld%s", v / units[i].mul, units[i].unit);
+                return;
+            }
+        }
         return;
+    }
+    case CT_DURATION: {
+        static const struct { long mul; const char *unit; } units[] = {
+            {86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
+        v = *(const long *)field;
+        if (v == 0) {
+            snprintf(out, size, "0");
+            return;
+        }
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+            if (v % units[i].mul == 0) {
+                snprintf(out, size, "%ld%s", v / units[i].mul, units[i].unit);
+                return;
+            }
+        }
+        return;
+    }
     default:
         snprintf(out, size, "%s", *(char *const *)field ? *(char *const *)field : "");
         return;

@@ -1,5 +1,6 @@
 #include "detail_field.h"
 
+#include <stdint.h>
 #include <string.h>
 
 const struct detail_field_info detail_fields[DF_COUNT] = {
@@ -17,4 +18,19 @@ int detail_field_by_name(const char *rfc_name)
         if (strcmp(detail_fields[i].rfc_name, rfc_name) == 0)
             return i;
     return -1;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
+        h = (h ^ *p) * 0x100000001b3ULL;
+    return (h ^ 0) * 0x100000001b3ULL; /* the terminating NUL */
+}
+
+long long detail_hash(const char *result_type, const char *const field[DF_COUNT])
+{
+    uint64_t h = fnv1a(0xcbf29ce484222325ULL, result_type);
+    for (int f = 0; f < DF_COUNT; f++)
+        h = fnv1a(h, field[f]);
+    return (long long)h;
 }

@@ -24,4 +24,8 @@ extern const struct detail_field_info detail_fields[DF_COUNT];
 /* The field with this RFC name, or -1. */
 int detail_field_by_name(const char *rfc_name);
 
+/* failure_details.detail_hash: FNV-1a 64 over result type and the six fields (NULL or "" =
+ * not known), each followed by a NUL. Stable across processes and versions: it is stored. */
+long long detail_hash(const char *result_type, const char *const field[DF_COUNT]);
+
 #endif

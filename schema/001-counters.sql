@@ -20,19 +20,23 @@ CREATE TABLE policies (
     UNIQUE (policy_type, policy_domain, policy_strings, mx_hosts)
 );
 
--- Distinct failure details. '' means "not known" (the MTA did not send the field).
+-- Distinct failure details. '' means "not known" (the MTA did not send the field). Each detail
+-- is stored once: writers find it by detail_hash (a stable 64-bit FNV-1a of the seven fields,
+-- see lib/detail_field.c) and compare the fields, inside their write transaction. A small
+-- integer index instead of a UNIQUE index over seven long texts keeps lookups fast and the
+-- file small when there are millions of details.
 CREATE TABLE failure_details (
     id                      INTEGER PRIMARY KEY,
+    detail_hash             INTEGER NOT NULL,
     result_type             TEXT NOT NULL,   -- RFC 8460 name, e.g. certificate-expired
     sending_mta_ip          TEXT NOT NULL DEFAULT '',
     receiving_mx_hostname   TEXT NOT NULL DEFAULT '',
     receiving_mx_helo       TEXT NOT NULL DEFAULT '',
     receiving_ip            TEXT NOT NULL DEFAULT '',
     additional_information  TEXT NOT NULL DEFAULT '',
-    failure_reason_code     TEXT NOT NULL DEFAULT '',
-    UNIQUE (result_type, sending_mta_ip, receiving_mx_hostname, receiving_mx_helo,
-            receiving_ip, additional_information, failure_reason_code)
+    failure_reason_code     TEXT NOT NULL DEFAULT ''
 );
+CREATE INDEX failure_details_hash ON failure_details (detail_hash);
 
 -- Sessions per (hour, report domain, record, policy): one per policy in each datagram.
 -- hour is the Unix time of the start of the UTC hour. source is '' for this host's own

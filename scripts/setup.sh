@@ -5,14 +5,15 @@
 #   scripts/setup.sh --test   also what the test suite and benchmarks need
 set -eu
 
-build_pkgs="gcc make pkg-config libc6-dev
+# scdoc builds the man pages (make man, make install).
+build_pkgs="gcc make pkg-config libc6-dev scdoc
     libopendkim-dev libjansson-dev zlib1g-dev libsqlite3-dev libcurl4-openssl-dev libidn2-dev"
 # Demo / runtime helpers: sqlite3 for hand queries, openssl to make the demo's DKIM key.
 run_pkgs="sqlite3 openssl ca-certificates"
 # Tests: real DNS server, SMTP sink, DKIM verifier, JSON Schema checker, sanitizers, valgrind,
-# systemd-analyze for the unit files, scdoc for man pages.
+# systemd-analyze for the unit files (and man-db: verify checks their Documentation= pages).
 test_pkgs="dnsmasq-base python3 python3-dkim python3-nacl python3-aiosmtpd python3-jsonschema
-    clang libclang-rt-14-dev valgrind systemd scdoc jq procps iproute2 util-linux"
+    clang libclang-rt-14-dev valgrind systemd man-db jq procps iproute2 util-linux"
 
 want="$build_pkgs $run_pkgs"
 [ "${1:-}" = "--test" ] && want="$want $test_pkgs"

@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 TOP=$(pwd)
 BUILD=${BUILD:-build}
 export TOP BUILD
+# Leaks inside system libraries that tlsrpt cannot fix (sanitizer builds).
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$TOP/tests/lsan.supp:print_suppressions=0}
+export LSAN_OPTIONS
 pattern=${1:-}
 passed=0
 failed=0

@@ -90,5 +90,10 @@ int main(int argc, char **argv)
         }
     }
     printf("sent=%lu lost=%lu errors=%lu\n", sent, lost, errors);
+    for (int i = 0; i < nfiles; i++)
+        free(data[i]);
+    free(data);
+    free(len);
+    close(fd);
     return 0;
 }

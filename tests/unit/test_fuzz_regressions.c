@@ -9,6 +9,7 @@
 #define FUZZ_NO_ENTRY
 #include "fuzz/fuzz_config.c"
 #include "fuzz/fuzz_datagram.c"
+#include "fuzz/fuzz_exchange.c"
 #include "fuzz/fuzz_record.c"
 
 #include <dirent.h>
@@ -76,10 +77,10 @@ static int replay_dir(const char *top, const char *dir, const char *label, targe
 }
 
 /* 001: the parse result's `repaired` count survived into later datagrams (the collector reuses
- * its scratch result), so after one Latin-1 datagram every datagram counted as repaired. */
+ * its parse scratch), so after one Latin-1 datagram every datagram counted as repaired. */
 static void row_stale_repaired(void)
 {
-    static struct tls_result scratch;
+    struct ingest *in = ingest_new();
     struct counters c;
     struct datagram_error err;
     size_t repaired = 99;
@@ -89,14 +90,15 @@ static void row_stale_repaired(void)
     const char valid[] = "{\"dpv\": \"1\",\"d\": \"example.com\",\"pr\": \"v=TLSRPTv1;rua=mailto:"
                          "a@example.com\",\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0}]}";
     counters_init(&c);
-    int rc = ingest_bytes(&c, &scratch, 1764460800, latin1, sizeof latin1 - 1, &err, &repaired);
+    int rc = ingest_bytes(in, &c, 1764460800, latin1, sizeof latin1 - 1, &err, &repaired);
     UNIT_CHECK("001 stale-repaired: Latin-1 datagram is repaired", rc == 0 && repaired == 1,
                "rc=%d repaired=%zu", rc, repaired);
     repaired = 99;
-    rc = ingest_bytes(&c, &scratch, 1764460800, valid, sizeof valid - 1, &err, &repaired);
+    rc = ingest_bytes(in, &c, 1764460800, valid, sizeof valid - 1, &err, &repaired);
     UNIT_CHECK("001 stale-repaired: the next valid datagram is not", rc == 0 && repaired == 0,
                "rc=%d repaired=%zu", rc, repaired);
     counters_free(&c);
+    ingest_free(in);
 }
 
 int main(void)
@@ -117,6 +119,7 @@ int main(void)
          {"tests/data/vectors/libtlsrpt", "tests/data/vectors/malformed", "fuzz/seeds/datagram"}},
         {"record", fuzz_record, {"fuzz/seeds/record", "fuzz/seeds/datagram"}},
         {"config", fuzz_config, {"fuzz/seeds/config"}},
+        {"exchange", fuzz_exchange, {"fuzz/seeds/exchange"}},
         /* {"rua", fuzz_rua, {"fuzz/seeds/rua"}},   once fuzz/fuzz_rua.c exists (fuzz/README.md) */
     };
     for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {

@@ -1,0 +1,148 @@
+#!/bin/bash
+# Several MTA hosts: two real collectors (mx1, mx2) count real libtlsrpt datagrams; their days
+# are exported and imported into a third database, which then shows exactly what one collector
+# that received everything shows. Importing again replaces, never doubles; bad files are
+# refused whole.
+. "$(dirname "$0")/../lib.sh"
+V="$DATA/vectors/libtlsrpt"
+NOW=2026-11-29T10:20:00Z
+DAY=2026-11-29
+
+# run_collector NAME: a collector on $T/NAME.sock writing $T/NAME.sqlite; pid in PID_NAME
+run_collector() {
+    local name=$1
+    printf '[storage]\ndatabase = %s\n[collector]\nflush_interval = 50ms\n' \
+        "$T/$name.sqlite" > "$T/$name.conf"
+    ${TLSRPT_WRAPPER:-} "$BIN" --config "$T/$name.conf" --now "$NOW" collect \
+        --socket "$T/$name.sock" 2> "$T/$name.log" &
+    eval "PID_$name=$!"
+    on_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
+    wait_for 20 test -S "$T/$name.sock" || { fail "collector $name starts" "$(cat "$T/$name.log")"; exit 1; }
+}
+stop() { # NAME: SIGTERM, wait, and check that the collector exited cleanly
+    local pid rc
+    eval "pid=\$PID_$1"
+    kill -TERM "$pid"
+    wait "$pid"
+    rc=$?
+    check_eq "collector $1 stops cleanly" 0 "$rc"
+}
+send() { local sock=$1; shift; "$TOOLS/dgram_send" "$sock" "$@" > /dev/null; }
+
+run_collector mx1
+run_collector mx2
+run_collector all
+# mx1 sees vectors 01-12, mx2 sees 09-21 (09-12 on both hosts: the same domains and policies
+# counted on two hosts must add up), and mx1 sees 04 a second time.
+set1=("$V"/0*.dgram "$V"/1[0-2]-*.dgram "$V"/04-*.dgram)
+set2=("$V"/09-*.dgram "$V"/1*.dgram "$V"/2*.dgram)
+send "$T/mx1.sock" "${set1[@]}"
+send "$T/mx2.sock" "${set2[@]}"
+send "$T/all.sock" "${set1[@]}" "${set2[@]}"
+stop mx1
+stop mx2
+stop all
+
+sessions() { tlsrpt --db "$1" stats --day "$DAY" --by day --json | $PY -c 'import json,sys; r=json.load(sys.stdin); print(r[0]["successful"] + r[0]["failed"] if r else 0)'; }
+check_eq "mx1 counted its 13 datagrams" 13 "$(sessions "$T/mx1.sqlite")"
+check_eq "all counted both hosts' datagrams" \
+    $(( $(sessions "$T/mx1.sqlite") + $(sessions "$T/mx2.sqlite") )) "$(sessions "$T/all.sqlite")"
+
+tlsrpt --db "$T/mx1.sqlite" export --day "$DAY" --source mx1 > "$T/mx1.jsonl" 2> "$T/export.log"
+check_eq "export mx1 exits 0" 0 $?
+tlsrpt --db "$T/mx2.sqlite" export --day "$DAY" --source mx2 > "$T/mx2.jsonl" 2>> "$T/export.log"
+check "export: header, rows, end line" $PY -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+h, e, rows = lines[0], lines[-1], lines[1:-1]
+assert h["type"] == "tlsrpt-export" and h["version"] == 1 and h["source"] == "mx1" and h["day"] == "2026-11-29", h
+assert e == {"type": "end", "rows": len(rows)}, e
+assert rows and all(r["type"] == "counts" and r["source"] == "mx1" and r["hour"] == "2026-11-29T10:00:00Z" for r in rows)
+r = [r for r in rows if r["report-domain"] == "example.com"][0]
+assert r["policy"]["policy-type"] == "sts" and r["successful"] == 2 and r["failed"] == 4, r
+assert sum(d["count"] for d in r["failure-details"]) == 5, r["failure-details"]
+' "$T/mx1.jsonl"
+
+# --- import into a third database equals one collector that saw everything --------------------
+I="$T/reporting.sqlite"
+tlsrpt --db "$I" import "$T/mx1.jsonl" "$T/mx2.jsonl" 2> "$T/import.log"
+check_eq "import exits 0" 0 $?
+compare() { # NAME ARGS...: stats ARGS of the imported database equals that of "all"
+    local name=$1
+    shift
+    tlsrpt --db "$I" stats "$@" > "$T/i.out"
+    tlsrpt --db "$T/all.sqlite" stats "$@" > "$T/a.out"
+    if diff -u "$T/a.out" "$T/i.out" > "$T/cmp.diff"; then pass "$name"; else fail "$name" "$(head -30 "$T/cmp.diff")"; fi
+}
+compare "imported stats --json equals one database with all results" --json
+compare "imported stats --by result-type equals" --by result-type --json
+compare "imported stats --by mx equals" --by mx --csv
+same_rows() { # NAME SQL: the rows of SQL are the same in both databases
+    if diff <(sqlite3 "$T/all.sqlite" "$2") <(sqlite3 "$I" "$2") > "$T/rows.diff"; then
+        pass "$1"
+    else
+        fail "$1" "$(head -20 "$T/rows.diff")"
+    fi
+}
+same_rows "same policies, byte for byte" \
+    "SELECT policy_type, policy_domain, policy_strings, mx_hosts FROM policies ORDER BY 1, 2, 3, 4"
+same_rows "same failure details, byte for byte" \
+    "SELECT result_type, sending_mta_ip, receiving_mx_hostname, receiving_mx_helo, receiving_ip, additional_information, failure_reason_code FROM failure_details ORDER BY 1, 2, 3, 4, 5, 6, 7"
+same_rows "same records" "SELECT record FROM tlsrpt_records ORDER BY 1"
+same_rows "same per-detail counts of the day" \
+    "SELECT policy_domain, result_type, sending_mta_ip, receiving_mx_hostname, additional_information, count FROM failure_details_by_day ORDER BY 1, 2, 3, 4, 5"
+check_eq "sources are recorded" "$(printf 'mx1|13\nmx2|%s' "$(sessions "$T/mx2.sqlite")")" \
+    "$(sqlite3 "$I" "SELECT source, sum(successful + failed) FROM session_counts GROUP BY 1 ORDER BY 1")"
+
+# --- importing again replaces, never doubles ----------------------------------------------------
+tlsrpt --db "$I" import "$T/mx2.jsonl" "$T/mx1.jsonl" "$T/mx1.jsonl" 2>> "$T/import.log"
+check_eq "import again exits 0" 0 $?
+compare "after importing the same files again: still equal" --json
+check "the second import says what it replaced" grep -q 'source=mx1 day=2026-11-29 .*replaced_rows=[1-9]' "$T/import.log"
+
+# A later export of mx1 with more counts replaces the earlier one: mx1 counts 01 once more.
+cat "$V/01-sts-success.dgram" | tlsrpt --db "$T/mx1.sqlite" record --time "$NOW" 2> /dev/null
+cat "$V/01-sts-success.dgram" | tlsrpt --db "$T/all.sqlite" record --time "$NOW" 2> /dev/null
+tlsrpt --db "$T/mx1.sqlite" export --day "$DAY" --source mx1 > "$T/mx1-later.jsonl" 2> /dev/null
+tlsrpt --db "$I" import "$T/mx1-later.jsonl" 2>> "$T/import.log"
+compare "a later export of the same day replaces the earlier one" --json
+
+# --- stdin, and files that are refused whole ----------------------------------------------------
+cat "$T/mx2.jsonl" | tlsrpt --db "$I" import - 2>> "$T/import.log"
+check_eq "import - reads stdin" 0 $?
+compare "stdin import changed nothing (same day again)" --json
+
+cp "$I" "$T/before.sqlite"
+refused() { # NAME PATTERN FILE: import exits 1, logs PATTERN, and the counters are unchanged
+    local name=$1 pattern=$2 file=$3 out
+    out=$(tlsrpt --db "$I" import "$file" 2>&1)
+    local rc=$?
+    if [ "$rc" -eq 1 ] && echo "$out" | grep -qE "$pattern"; then pass "refused: $name"; else fail "refused: $name" "rc=$rc $out"; fi
+    same=$(diff <(sqlite3 "$T/before.sqlite" "SELECT * FROM session_counts ORDER BY 1,2,3,4,5") \
+                <(sqlite3 "$I" "SELECT * FROM session_counts ORDER BY 1,2,3,4,5") > /dev/null && echo same)
+    check_eq "refused: $name: counters unchanged" same "$same"
+}
+sed '1s/"source":"mx1"/"source":""/; s/"source":"mx1"/"source":""/g' "$T/mx1.jsonl" > "$T/local.jsonl"
+refused "a file claiming the local source ''" "claims the local source" "$T/local.jsonl"
+head -n -1 "$T/mx1.jsonl" > "$T/truncated.jsonl"
+refused "a truncated file (no end line)" "truncated: no end line" "$T/truncated.jsonl"
+sed '3s/"successful":[0-9]*/"successful":-1/' "$T/mx1.jsonl" > "$T/badrow.jsonl"
+refused "a bad row in the middle: nothing of the file is stored" "line=3 .*must be counts" \
+    "$T/badrow.jsonl"
+sed '2s/"hour":"2026-11-29T10:00:00Z"/"hour":"2026-11-30T10:00:00Z"/' "$T/mx1.jsonl" > "$T/otherday.jsonl"
+refused "a row outside the header's day" "line=2 .*header's day" "$T/otherday.jsonl"
+sed '2s/"result-type":"[a-z-]*"/"result-type":"certificate-lost"/' "$T/mx1.jsonl" > "$T/badtype.jsonl"
+refused "an unknown result type" "unknown result-type" "$T/badtype.jsonl"
+tlsrpt --db "$T/mx1.sqlite" export --day "$DAY" --source "$(hostname)" > "$T/own.jsonl" 2> /dev/null
+refused "this host's own name" "this host's name" "$T/own.jsonl"
+refused "a file that is not an export" "not a JSON object" "$V/INDEX.md"
+
+tlsrpt --db "$T/mx1.sqlite" export --day "$DAY" --source 'bad name' > /dev/null 2>&1
+check_eq "export --source with a space is a usage error" 2 $?
+tlsrpt --db "$T/mx1.sqlite" export > /dev/null 2>&1
+check_eq "export without --day is a usage error" 2 $?
+
+# Metrics tell when each source last sent counters.
+tlsrpt --db "$I" metrics > "$T/m.prom"
+check_eq "metrics: last imported hour of mx1" "tlsrpt_import_last_hour_timestamp_seconds{source=\"mx1\"} $(date -ud 2026-11-29T10:00:00Z +%s)" \
+    "$(grep 'source="mx1"' "$T/m.prom")"
