@@ -6,6 +6,8 @@
 
 /* collector/ */
 cmd_fn cmd_collect, cmd_record, cmd_export, cmd_import;
+/* aggregator/ */
+cmd_fn cmd_aggregate, cmd_reports, cmd_show;
 /* cli/ */
 cmd_fn cmd_stats, cmd_check_config, cmd_metrics;
 

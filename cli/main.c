@@ -26,6 +26,9 @@ static const struct command commands[] = {
     {"export", cmd_export, "write one day's counters as JSON lines (several MTA hosts)"},
     {"import", cmd_import, "merge counters exported by other hosts"},
     {"stats", cmd_stats, "show counted sessions and failures"},
+    {"aggregate", cmd_aggregate, "build the RFC 8460 reports of a finished day"},
+    {"reports", cmd_reports, "list stored reports"},
+    {"show", cmd_show, "print one stored report (JSON, or its gzip bytes)"},
     {"metrics", cmd_metrics, "write the counters in the Prometheus text format"},
     {"check-config", cmd_check_config, "validate the configuration and the files it names"},
 };

@@ -19,6 +19,11 @@ void clock_set_now(time_t t)
     clock_value = t;
 }
 
+int clock_is_fixed(void)
+{
+    return clock_fixed;
+}
+
 static int digits(const char *s, int n, int *out)
 {
     int v = 0;

@@ -10,6 +10,8 @@
 
 time_t clock_now(void);
 void clock_set_now(time_t t);
+/* 1 when --now fixed the clock: runs are then meant to be reproducible (e.g. report ids). */
+int clock_is_fixed(void);
 
 /* "2026-11-29T13:05:00Z", "...T13:05:00.123+01:00", or a bare date "2026-11-29" (midnight
  * UTC). Returns 0 or -1. */

@@ -1,0 +1,139 @@
+/* `tlsrpt aggregate [--day YYYY-MM-DD] [--domain D] [--force]`: builds the reports of one
+ * finished UTC day (default: yesterday, by --now) and prunes what is older than
+ * retention_days, all in one transaction: a run either stores everything or nothing.
+ * (Policies, failure details and records no longer referenced are deleted afterwards in a
+ * second, housekeeping transaction.)
+ * Exit: 0 done (also when there was nothing to do), 1 configuration or database error, or
+ * a report that could not be built; 2 bad arguments; 75 database busy (run again later). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "aggregator/aggregate.h"
+#include "aggregator/build_pool.h"
+#include "aggregator/report_options.h"
+#include "aggregator/retention.h"
+#include "cli/commands.h"
+#include "lib/clock.h"
+#include "lib/db.h"
+#include "lib/domain.h"
+#include "lib/log.h"
+
+static const char usage_text[] = "aggregate [--day YYYY-MM-DD] [--domain DOMAIN] [--force]";
+
+/* The ids of one run share a random nonce; under --now runs are reproducible instead. */
+static uint64_t run_nonce(void)
+{
+    uint64_t n = 0;
+    if (clock_is_fixed())
+        return 0;
+    if (getrandom(&n, sizeof n, 0) != (ssize_t)sizeof n)
+        n = (uint64_t)clock_now() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
+    return n;
+}
+
+static int busy(struct db *db)
+{
+    int rc = sqlite3_errcode(db_sqlite(db)) & 0xff;
+    return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
+
+static int run(struct db *db, const struct config *cfg, struct aggregate_params *p)
+{
+    struct retention_result pruned;
+    struct aggregate_stats st;
+    char day[16];
+    time_t cutoff = retention_cutoff(p->now, cfg->retention_days);
+
+    if (db_begin(db) != 0)
+        return busy(db) ? EXIT_TEMPFAIL : EXIT_ERROR;
+    if (retention_prune(db, cutoff, &pruned) != 0 || aggregate_day(db, p, &st) != 0) {
+        int tempfail = busy(db);
+        db_rollback(db);
+        log_error("aggregation rolled back; nothing was stored");
+        return tempfail ? EXIT_TEMPFAIL : EXIT_ERROR;
+    }
+    if (db_commit(db) != 0) {
+        int tempfail = busy(db);
+        db_rollback(db);
+        return tempfail ? EXIT_TEMPFAIL : EXIT_ERROR;
+    }
+    /* Housekeeping after the reports are safe: a failure here is retried by the next run
+     * that prunes counters, and changes nothing that is reported. */
+    if (pruned.counter_rows > 0 && retention_prune_orphans(db, &pruned) != 0)
+        log_warn("unreferenced policies, details and records not pruned; the next run retries");
+    log_info("aggregated day=%s domains=%lu created=%lu existing=%lu not_reported=%lu "
+             "trimmed=%lu failed=%lu",
+             day_format(p->day, day), st.domains, st.created, st.existing, st.not_reported,
+             st.trimmed, st.failed);
+    if (p->domain && st.domains == 0)
+        log_info("no counted sessions day=%s domain=%s", day, p->domain);
+    return st.failed ? EXIT_ERROR : EXIT_OK;
+}
+
+int cmd_aggregate(struct config *cfg, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"day", required_argument, NULL, 'd'}, {"domain", required_argument, NULL, 'D'},
+        {"force", no_argument, NULL, 'f'},     {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0}};
+    struct aggregate_params p = {0};
+    char domain[DOMAIN_MAX], submitter[DOMAIN_MAX], err[512];
+    const char *why;
+    int opt, have_day = 0;
+
+    p.now = clock_now();
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'd':
+            if (day_parse(optarg, &p.day) != 0)
+                return cmd_usage(usage_text, "--day: \"%s\" is not a day (YYYY-MM-DD)", optarg);
+            have_day = 1;
+            break;
+        case 'D':
+            if (domain_normalize(optarg, strlen(optarg), domain, &why) != 0)
+                return cmd_usage(usage_text, "--domain: \"%s\": %s", optarg, why);
+            p.domain = domain;
+            break;
+        case 'f':
+            p.force = 1;
+            break;
+        case 'h':
+            printf("usage: tlsrpt [global options] %s\n", usage_text);
+            return EXIT_OK;
+        default:
+            return cmd_usage(usage_text, NULL);
+        }
+    }
+    if (optind != argc)
+        return cmd_usage(usage_text, "unexpected argument \"%s\"", argv[optind]);
+    if (!have_day)
+        p.day = day_floor(p.now) - SECONDS_PER_DAY;
+    if (p.day + SECONDS_PER_DAY > p.now) {
+        char d[16], now[32];
+        return cmd_usage(usage_text, "--day: %s has not ended yet (now is %s)",
+                         day_format(p.day, d), rfc3339_format(p.now, now));
+    }
+    if (p.day < retention_cutoff(p.now, cfg->retention_days))
+        return cmd_usage(usage_text, "--day: older than retention_days (%ld): its counters are "
+                         "no longer kept", cfg->retention_days);
+
+    struct report_options ropt;
+    if (report_options_load(cfg, &ropt, submitter, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return EXIT_ERROR;
+    }
+    p.submitter = submitter;
+    p.opt = &ropt;
+    p.nonce = run_nonce();
+    p.threads = build_pool_threads();
+
+    struct db *db = cmd_open_db(cfg);
+    if (db == NULL)
+        return EXIT_ERROR;
+    int rc = run(db, cfg, &p);
+    db_close(db);
+    return rc;
+}

@@ -1,0 +1,40 @@
+/* The reports table (schema/002-reports.sql): which generations exist for a day, adding a
+ * report, and marking older generations superseded. Only the caller's transaction is used. */
+#ifndef TLSRPT_REPORT_STORE_H
+#define TLSRPT_REPORT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/bmap.h"
+#include "lib/db.h"
+
+struct stored_report {
+    const char *report_id;
+    const char *day;                /* YYYY-MM-DD */
+    const char *policy_domain;
+    long generation;
+    const char *filename;
+    const char *json;
+    size_t json_len;
+    const unsigned char *gzip;
+    size_t gzip_len;
+    int64_t successful, failed;
+    const char *created_at;         /* RFC 3339 */
+};
+
+struct report_store;
+
+struct report_store *report_store_open(struct db *db);
+void report_store_close(struct report_store *s);
+
+/* Fills gens with policy domain -> a = newest generation, for every report of day (only
+ * domain when not NULL). 0 or -1 (logged). */
+int report_store_generations(struct report_store *s, const char *day, const char *domain,
+                             struct bmap *gens);
+/* Marks every current report of (day, domain) superseded. 0 or -1 (logged). */
+int report_store_supersede(struct report_store *s, const char *day, const char *domain);
+/* Adds a report as the current one. 0 or -1 (logged). */
+int report_store_insert(struct report_store *s, const struct stored_report *r);
+
+#endif
