@@ -23,6 +23,7 @@ sources() {
     record) echo collector/record.c collector/ingest.c collector/datagram.c collector/counters.c \
         collector/store.c ;;
     config) echo lib/config.c ;;
+    exchange) echo collector/exchange.c collector/counters.c ;;
     *) ls "fuzz/fuzz_$1.c" ;;
     esac
 }
