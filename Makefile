@@ -119,14 +119,13 @@ install: $(BUILD)/tlsrpt $(MAN_OUT)
 	install -m 0644 systemd/tlsrpt.sysusers $(DESTDIR)$(SYSUSERSDIR)/tlsrpt.conf
 	install -m 0644 systemd/tlsrpt.tmpfiles $(DESTDIR)$(TMPFILESDIR)/tlsrpt.conf
 	install -m 0644 schema/README.md $(DESTDIR)$(DOCDIR)/schema.md
-	if [ -f docs/operations.md ]; then \
-	  install -m 0644 docs/operations.md $(DESTDIR)$(DOCDIR)/operations.md; fi
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tlsrpt $(DESTDIR)$(MANDIR)/man8/tlsrpt.8 \
 	  $(DESTDIR)$(MANDIR)/man5/tlsrpt.conf.5 $(DESTDIR)$(SYSCONFDIR)/tlsrpt/tlsrpt.conf.example \
 	  $(DESTDIR)$(SYSUSERSDIR)/tlsrpt.conf $(DESTDIR)$(TMPFILESDIR)/tlsrpt.conf \
-	  $(DESTDIR)$(DOCDIR)/schema.md $(DESTDIR)$(DOCDIR)/operations.md
+	  $(DESTDIR)$(DOCDIR)/schema.md $(DESTDIR)$(DOCDIR)/README.md
 	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in); done
 
 deps:

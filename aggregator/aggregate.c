@@ -5,6 +5,7 @@
 #include "aggregator/aggregate.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "aggregator/build_pool.h"
 #include "aggregator/day_query.h"
@@ -14,6 +15,7 @@
 #include "lib/bmap.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/progress.h"
 
 struct run {
     const struct aggregate_params *p;
@@ -22,6 +24,7 @@ struct run {
     struct day_query *q;
     int more;                       /* 1 while the query has domains, 0 at the end, -1 error */
     struct bmap gens;               /* policy domain -> a = newest generation that day */
+    struct progress *progress;      /* domains done (stored or left alone), lib/progress.h */
     char day[16];
     char created[32];
 };
@@ -37,6 +40,7 @@ static void fill(struct run *r, struct build_batch *b)
         long prev = e ? (long)e->a : 0;
         if (prev > 0 && !r->p->force) {
             r->st->existing++;
+            progress_add(r->progress, 1);
             continue;
         }
         struct build_job *j = build_batch_add(b, in);
@@ -107,9 +111,11 @@ static int store(struct run *r, const struct build_job *j)
 
 static int store_batch(struct run *r, struct build_batch *b)
 {
-    for (size_t i = 0; i < build_batch_count(b); i++)
+    for (size_t i = 0; i < build_batch_count(b); i++) {
         if (store(r, build_batch_job(b, i)) != 0)
             return -1;
+        progress_add(r->progress, 1);
+    }
     build_batch_clear(b);
     return 0;
 }
@@ -138,7 +144,7 @@ static int pipeline(struct run *r, struct build_pool *pool, struct build_batch *
 
 int aggregate_day(struct db *db, const struct aggregate_params *p, struct aggregate_stats *st)
 {
-    struct run r = {p, st, NULL, NULL, 1, BMAP_INIT, "", ""};
+    struct run r = {p, st, NULL, NULL, 1, BMAP_INIT, NULL, "", ""};
     struct build_batch *slot[2] = {build_batch_new(), build_batch_new()};
     struct build_pool *pool = NULL;
     int rc = -1;
@@ -153,7 +159,12 @@ int aggregate_day(struct db *db, const struct aggregate_params *p, struct aggreg
     if (r.q == NULL)
         goto out;
     pool = build_pool_new(p->opt, p->threads);
+    /* On a terminal: domains done of the day's total, and the rate; the summary line is
+     * logged either way (the total costs a query, so only when it is shown). */
+    long total = isatty(STDERR_FILENO) ? day_query_domains(db, p->day, p->domain) : 0;
+    r.progress = progress_begin("aggregate", total > 0 ? (uint64_t)total : 0);
     rc = pipeline(&r, pool, slot);
+    progress_end(r.progress);
 out:
     build_pool_free(pool);
     build_batch_free(slot[0]);

@@ -2,6 +2,7 @@
  * Strings of the current domain live in an arena that is reset for the next domain. */
 #include "aggregator/day_query.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,20 @@ struct day_query *day_query_open(struct db *db, time_t day, const char *domain)
     q->sess_rc = sqlite3_step(q->sess);
     q->fail_rc = sqlite3_step(q->fail);
     return q;
+}
+
+long day_query_domains(struct db *db, time_t day, const char *domain)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(DISTINCT report_domain) FROM session_counts"
+             " WHERE hour >= ?1 AND hour < ?2%s", domain ? domain_cond : "");
+    sqlite3_stmt *st = prepare(db, day, domain, sql);
+    if (st == NULL)
+        return -1;
+    long n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
 }
 
 static void add_policy(struct day_query *q)

@@ -19,5 +19,8 @@ struct day_query *day_query_open(struct db *db, time_t day, const char *domain);
  * database error (logged). Domains come in byte order. */
 int day_query_next(struct day_query *q, const struct report_input **out);
 void day_query_close(struct day_query *q);
+/* How many policy domains (or 0/1 for domain) have counted sessions that day; -1 on a
+ * database error. For the progress line. */
+long day_query_domains(struct db *db, time_t day, const char *domain);
 
 #endif

@@ -2,6 +2,7 @@
 #include "aggregator/report_list.h"
 
 #include "lib/log.h"
+#include "reporter/deliveries.h"
 
 static const char list_sql[] =
     "SELECT id, report_id, day, policy_domain, generation, superseded, filename, length(gzip),"
@@ -55,7 +56,6 @@ int report_list(struct db *db, const struct report_filter *f, report_row_fn *fn,
 
 json_t *report_list_json(struct db *db, const struct report_row *r)
 {
-    (void)db;
     json_t *o = json_object();
     json_object_set_new(o, "report-id", json_string(r->report_id));
     json_object_set_new(o, "day", json_string(r->day));
@@ -67,5 +67,10 @@ json_t *report_list_json(struct db *db, const struct report_row *r)
     json_object_set_new(o, "successful", json_integer(r->successful));
     json_object_set_new(o, "failed", json_integer(r->failed));
     json_object_set_new(o, "created-at", json_string(r->created_at));
+    /* the reporter's part (reporter/README.md "States") */
+    const char *state = deliveries_report_state(db, r->report_id);
+    json_t *deliveries = deliveries_json(db, r->report_id);
+    json_object_set_new(o, "state", json_string(state ? state : "unknown"));
+    json_object_set_new(o, "deliveries", deliveries ? deliveries : json_array());
     return o;
 }

@@ -3,7 +3,8 @@
  * configuration and what tlsrpt would do with it. No network probes, nothing is changed.
  * Exit 0 only when no check failed (warnings allowed).
  * `tlsrpt check-config --defaults` prints every key with its meaning and default, as a
- * commented configuration file: etc/tlsrpt.conf.example is that output. */
+ * commented configuration file: etc/tlsrpt.conf.example is that output.
+ * `tlsrpt send --check` is check_config_send(): the same checks for the reporter role. */
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -15,7 +16,6 @@
 
 #include "cli/checks.h"
 #include "cli/commands.h"
-#include "cli/dkimkey.h"
 #include "lib/config.h"
 
 static const char usage_text[] = "check-config [--role all|collector|reporter] [--defaults]";
@@ -128,12 +128,6 @@ static void print_plan(FILE *out, const struct config *cfg, enum role role)
         fprintf(out, "  outbox: also write each signed .eml and .json.gz to %s\n", cfg->outbox);
 }
 
-static const char *domain_of(const char *addr)
-{
-    const char *at = strrchr(addr, '@');
-    return at ? at + 1 : addr;
-}
-
 static void check_collector(struct checks *c, const struct config *cfg)
 {
     checks_socket(c, cfg->socket);
@@ -159,105 +153,6 @@ static void check_collector(struct checks *c, const struct config *cfg)
     }
 }
 
-static void check_dkim(struct checks *c, const struct config *cfg)
-{
-    if (cfg->dkim_selector[0] == '\0')
-        checks_error(c, "[dkim] selector: not set; mail reports cannot be signed "
-                        "(every transport, outbox included, produces signed mail)");
-    if (cfg->dkim_key_file[0] == '\0') {
-        checks_error(c, "[dkim] key_file: not set; mail reports cannot be signed "
-                        "(every transport, outbox included, produces signed mail)");
-        return;
-    }
-    char *key = checks_secret_file(c, "[dkim] key_file", cfg->dkim_key_file);
-    if (key == NULL)
-        return;
-    struct dkimkey_info info;
-    char err[512];
-    if (dkimkey_probe(key, &info, err, sizeof err) != 0) {
-        checks_error(c, "[dkim] key_file %s: %s", cfg->dkim_key_file, err);
-    } else if (strcmp(dkimkey_algorithm(info.type), cfg->dkim_algorithm) != 0) {
-        checks_error(c, "[dkim] key_file %s: an %s key cannot sign with [dkim] algorithm = %s",
-                     cfg->dkim_key_file, info.type == DKIMKEY_RSA ? "RSA" : "Ed25519",
-                     cfg->dkim_algorithm);
-    } else if (info.type == DKIMKEY_RSA && info.bits < 1024) {
-        checks_error(c, "[dkim] key_file %s: RSA key of %d bits; verifiers refuse keys under "
-                        "1024 bits (RFC 8301)", cfg->dkim_key_file, info.bits);
-    } else if (info.type == DKIMKEY_RSA && info.bits < 2048) {
-        checks_warn(c, "[dkim] key_file %s: RSA key of only %d bits; use 2048", cfg->dkim_key_file,
-                    info.bits);
-    } else if (info.type == DKIMKEY_RSA) {
-        checks_ok(c, "[dkim] key_file %s: RSA key of %d bits, signs with %s", cfg->dkim_key_file,
-                  info.bits, cfg->dkim_algorithm);
-    } else {
-        checks_ok(c, "[dkim] key_file %s: Ed25519 key, signs with %s", cfg->dkim_key_file,
-                  cfg->dkim_algorithm);
-    }
-    free(key);
-    /* d= must be the From domain or a parent of it, or receivers ignore the report. */
-    const char *from_dom = domain_of(cfg->from);
-    size_t fl = strlen(from_dom), dl = strlen(cfg->dkim_domain);
-    if (!(strcasecmp(from_dom, cfg->dkim_domain) == 0 ||
-          (fl > dl + 1 && from_dom[fl - dl - 1] == '.' &&
-           strcasecmp(from_dom + fl - dl, cfg->dkim_domain) == 0)))
-        checks_error(c, "[dkim] domain %s: neither the From domain (%s) nor a parent of it; "
-                        "receivers ignore such reports", cfg->dkim_domain, from_dom);
-}
-
-static void check_report(struct checks *c, const struct config *cfg)
-{
-    if (strchr(cfg->contact_info, '@') == NULL)
-        checks_warn(c, "[report] contact_info %s: not an email address", cfg->contact_info);
-    if (strcasecmp(cfg->submitter, domain_of(cfg->contact_info)) != 0)
-        checks_error(c, "[report] submitter %s: must be the domain of [report] contact_info (%s), "
-                        "RFC 8460 section 5.3", cfg->submitter, cfg->contact_info);
-    if (strchr(domain_of(cfg->contact_info), '.') == NULL)
-        checks_warn(c, "[report] contact_info %s: the domain has no dot (derived from the host "
-                       "name?); set [report] contact_info", cfg->contact_info);
-    if (cfg->policy_types[0] == '\0')
-        checks_warn(c, "[report] policy_types: empty; no report will be built");
-}
-
-static void check_delivery(struct checks *c, const struct config *cfg)
-{
-    if (strchr(cfg->from, '@') == NULL)
-        checks_error(c, "[delivery] from %s: not an email address", cfg->from);
-    if (strcmp(cfg->transport, "smtp") == 0) {
-        if (strncmp(cfg->smtp_url, "smtp://", 7) != 0 && strncmp(cfg->smtp_url, "smtps://", 8) != 0)
-            checks_error(c, "[delivery] smtp_url %s: must start with smtp:// or smtps://",
-                         cfg->smtp_url);
-        if (cfg->smtp_user[0] && strncmp(cfg->smtp_url, "smtp://", 7) == 0 &&
-            strcmp(cfg->smtp_starttls, "required") != 0)
-            checks_warn(c, "[delivery] smtp_starttls %s: the AUTH password may cross the network "
-                           "in clear; use required or smtps://", cfg->smtp_starttls);
-        if (cfg->smtp_ca_file[0])
-            checks_ca_file(c, "[delivery] smtp_ca_file", cfg->smtp_ca_file);
-    } else if (strcmp(cfg->transport, "sendmail") == 0) {
-        checks_command(c, "[delivery] sendmail_command", cfg->sendmail_command);
-        if (strstr(cfg->sendmail_command, "{rcpt}") == NULL)
-            checks_error(c, "[delivery] sendmail_command: must contain {rcpt}");
-    } else if (cfg->outbox[0] == '\0') {
-        checks_error(c, "[delivery] outbox: required when [delivery] transport = outbox");
-    }
-    if (cfg->smtp_user[0] && cfg->smtp_password_file[0] == '\0')
-        checks_error(c, "[delivery] smtp_password_file: required when [delivery] smtp_user is set");
-    if (cfg->smtp_password_file[0]) {
-        if (cfg->smtp_user[0] == '\0')
-            checks_warn(c, "[delivery] smtp_password_file: ignored while [delivery] smtp_user is "
-                           "not set");
-        char *pw = checks_secret_file(c, "[delivery] smtp_password_file", cfg->smtp_password_file);
-        if (pw != NULL)
-            checks_ok(c, "[delivery] smtp_password_file %s: readable by us only",
-                      cfg->smtp_password_file);
-        free(pw);
-    }
-    if (cfg->https_ca_file[0])
-        checks_ca_file(c, "[delivery] https_ca_file", cfg->https_ca_file);
-    checks_dns_servers(c, cfg->dns_servers);
-    if (cfg->outbox[0])
-        checks_dir(c, "[delivery] outbox", cfg->outbox, "create it");
-}
-
 static void check_config_file(struct checks *c)
 {
     const char *path = config_source();
@@ -274,6 +169,24 @@ static void check_config_file(struct checks *c)
                     (unsigned)(st.st_mode & 07777));
     else
         checks_ok(c, "configuration %s: read without error", path);
+}
+
+/* One line per check, then the summary; the exit code. */
+static int run_checks(const struct config *cfg, enum role role, const char *name)
+{
+    struct checks c = {stdout, 0, 0};
+    if (geteuid() == 0)
+        printf("note: running as root, so permissions are root's; to check as the service user: "
+               "runuser -u tlsrpt -- tlsrpt %s\n", name);
+    check_config_file(&c);
+    checks_database(&c, cfg->database);
+    if (role & ROLE_COLLECTOR)
+        check_collector(&c, cfg);
+    if (role & ROLE_REPORTER)
+        checks_reporter(&c, cfg);
+    printf("\n%s: %d error%s, %d warning%s\n", name, c.errors, c.errors == 1 ? "" : "s",
+           c.warnings, c.warnings == 1 ? "" : "s");
+    return c.errors ? EXIT_ERROR : EXIT_OK;
 }
 
 int cmd_check_config(struct config *cfg, int argc, char **argv)
@@ -310,24 +223,14 @@ int cmd_check_config(struct config *cfg, int argc, char **argv)
     if (optind != argc)
         return cmd_usage(usage_text, "unexpected argument \"%s\"", argv[optind]);
 
-    struct checks c = {stdout, 0, 0};
     printf("# effective configuration\n");
     print_effective(stdout, cfg);
     print_plan(stdout, cfg, role);
     printf("\nchecks:\n");
-    if (geteuid() == 0)
-        printf("note: running as root, so permissions are root's; to check as the service user: "
-               "runuser -u tlsrpt -- tlsrpt check-config\n");
-    check_config_file(&c);
-    checks_database(&c, cfg->database);
-    if (role & ROLE_COLLECTOR)
-        check_collector(&c, cfg);
-    if (role & ROLE_REPORTER) {
-        check_report(&c, cfg);
-        check_dkim(&c, cfg);
-        check_delivery(&c, cfg);
-    }
-    printf("\ncheck-config: %d error%s, %d warning%s\n", c.errors, c.errors == 1 ? "" : "s",
-           c.warnings, c.warnings == 1 ? "" : "s");
-    return c.errors ? EXIT_ERROR : EXIT_OK;
+    return run_checks(cfg, role, "check-config");
+}
+
+int check_config_send(struct config *cfg)
+{
+    return run_checks(cfg, ROLE_REPORTER, "send --check");
 }

@@ -1,7 +1,6 @@
 /* File-system checks for check-config. */
 #include "checks.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -322,47 +321,6 @@ void checks_socket(struct checks *c, const char *path)
     checks_dir(c, key, dir,
                "the socket unit tlsrpt-collector.socket or tmpfiles.d create it for systemd; "
                "create it before running the collector by hand");
-}
-
-void checks_dns_servers(struct checks *c, const char *list)
-{
-    char item[256];
-    const char *cur = list;
-    while (config_list_next(&cur, item, sizeof item)) {
-        char host[256];
-        const char *port = NULL;
-        unsigned char addr[sizeof(struct in6_addr)];
-        if (item[0] == '[') {
-            char *close = strchr(item, ']');
-            if (close == NULL || (close[1] != '\0' && close[1] != ':'))
-                goto bad;
-            snprintf(host, sizeof host, "%.*s", (int)(close - item - 1), item + 1);
-            port = close[1] == ':' ? close + 2 : NULL;
-            if (inet_pton(AF_INET6, host, addr) != 1)
-                goto bad;
-        } else if (inet_pton(AF_INET6, item, addr) == 1) {
-            /* a bare IPv6 address */
-        } else {
-            char *colon = strchr(item, ':');
-            snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - item) : (int)strlen(item),
-                     item);
-            port = colon ? colon + 1 : NULL;
-            if (inet_pton(AF_INET, host, addr) != 1)
-                goto bad;
-        }
-        if (port != NULL) {
-            char *end;
-            long p = strtol(port, &end, 10);
-            if (*port == '\0' || *end || p < 1 || p > 65535)
-                goto bad;
-        }
-        continue;
-    bad:
-        checks_error(c, "[delivery] dns_servers: \"%s\" is not IP, IP:port or [IPv6]:port", item);
-        return;
-    }
-    if (list[0] != '\0')
-        checks_ok(c, "[delivery] dns_servers %s: valid addresses", list);
 }
 
 void checks_command(struct checks *c, const char *key, const char *command)

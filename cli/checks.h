@@ -1,4 +1,4 @@
-/* The file-system checks of check-config: each prints one line, "ok", "warning" or "error",
+/* The checks of check-config (and send --check): each prints one line, "ok", "warning" or "error",
  * naming the config key and the path, and counts the warnings and errors. No check changes
  * anything or touches the network; permissions are those of the user running the check. */
 #ifndef TLSRPT_CHECKS_H
@@ -35,9 +35,13 @@ void checks_dir(struct checks *c, const char *key, const char *path, const char 
 void checks_database(struct checks *c, const char *path);
 /* The collector socket: path length, its directory, a live collector on it. */
 void checks_socket(struct checks *c, const char *path);
-/* "IP", "IP:port" or "[IPv6]:port" items. */
-void checks_dns_servers(struct checks *c, const char *list);
 /* The first word of a command line is an executable file. */
 void checks_command(struct checks *c, const char *key, const char *command);
+
+/* The reporting host's keys: [report], [dkim] (the key signs: reporter/dkim.c, as `send`
+ * uses it) and [delivery] (transport, secrets, CA files, dns_servers, outbox). What
+ * `tlsrpt send --check` runs (cli/checks_reporter.c). */
+struct config;
+void checks_reporter(struct checks *c, const struct config *cfg);
 
 #endif

@@ -26,6 +26,8 @@ static const struct command commands[] = {
     {"export", cmd_export, "write one day's counters as JSON lines (several MTA hosts)"},
     {"import", cmd_import, "merge counters exported by other hosts"},
     {"stats", cmd_stats, "show counted sessions and failures"},
+    {"send", cmd_send, "deliver due reports to the rua of their _smtp._tls records"},
+    {"daily", cmd_daily, "aggregate yesterday, then send what is due (the timer's command)"},
     {"aggregate", cmd_aggregate, "build the RFC 8460 reports of a finished day"},
     {"reports", cmd_reports, "list stored reports"},
     {"show", cmd_show, "print one stored report (JSON, or its gzip bytes)"},

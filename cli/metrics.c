@@ -7,8 +7,10 @@
  * go down, which Prometheus would read as a counter reset. Alert on them directly, e.g.
  * tlsrpt_sessions{result="failed"} / ignoring(result) sum(tlsrpt_sessions) > 0.1.
  *
- * Each metric family is one function of the table `families`: adding reports built or
- * deliveries by state is one function and one line. */
+ * The exceptions, which describe the database as it is now: the newest hour imported from
+ * each source, reports by day and delivery state, deliveries by state.
+ *
+ * Each metric family is one function of the table `families`. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -27,6 +29,7 @@
 #include "lib/log.h"
 #include "lib/policy_type.h"
 #include "lib/result_type.h"
+#include "reporter/deliveries.h"
 
 static const char usage_text[] = "metrics [--output FILE] [--hours N]";
 
@@ -38,7 +41,7 @@ struct metrics_window {
 /* Writes one or more metric families; 0 or -1 on a database error. */
 typedef int metrics_fn(struct db *db, const struct metrics_window *w, struct buf *out);
 
-/* Runs sql (?1 since, ?2 until) and hands each row to fn; 0 or -1. */
+/* Runs sql (?1 since, ?2 until, when it uses them) and hands each row to fn; 0 or -1. */
 static int each_row(struct db *db, const struct metrics_window *w, const char *sql,
                     void (*fn)(sqlite3_stmt *st, void *arg), void *arg)
 {
@@ -46,8 +49,10 @@ static int each_row(struct db *db, const struct metrics_window *w, const char *s
     int rc;
     if (st == NULL)
         return -1;
-    sqlite3_bind_int64(st, 1, w->since);
-    sqlite3_bind_int64(st, 2, w->until);
+    if (sqlite3_bind_parameter_count(st) >= 1)
+        sqlite3_bind_int64(st, 1, w->since);
+    if (sqlite3_bind_parameter_count(st) >= 2)
+        sqlite3_bind_int64(st, 2, w->until);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn(st, arg);
     sqlite3_finalize(st);
@@ -205,8 +210,88 @@ static int metrics_imports(struct db *db, const struct metrics_window *w, struct
                 "(whole database, not only the window).");
     return each_row(db, w,
                     "SELECT source, max(hour) FROM session_counts WHERE source <> ''"
-                    " AND ?1 IS NOT NULL AND ?2 IS NOT NULL GROUP BY 1 ORDER BY 1",
+                    " GROUP BY 1 ORDER BY 1",
                     add_import, out);
+}
+
+/* --- reports by day and delivery state, deliveries by state (whole database) -------------- */
+#define NSTATES 8 /* room for deliveries_report_states and deliveries_states */
+
+static int state_index(const char *const *names, const char *state)
+{
+    for (int i = 0; names[i] != NULL && i < NSTATES; i++)
+        if (strcmp(names[i], state) == 0)
+            return i;
+    return -1;
+}
+
+/* Rows (day, state, count) ordered by day; one sample per state of each day, zeros too. */
+struct report_days {
+    struct buf *out;
+    char day[16];
+    long long n[NSTATES];
+};
+
+static void flush_day(struct report_days *r)
+{
+    if (r->day[0] == '\0')
+        return;
+    for (int i = 0; deliveries_report_states[i] != NULL && i < NSTATES; i++)
+        prom_sample(r->out, "tlsrpt_reports", r->n[i], "day", r->day, "state",
+                    deliveries_report_states[i], NULL);
+    memset(r->n, 0, sizeof r->n);
+}
+
+static void add_report_day(sqlite3_stmt *st, void *arg)
+{
+    struct report_days *r = arg;
+    const char *day = (const char *)sqlite3_column_text(st, 0);
+    if (strcmp(day, r->day) != 0) {
+        flush_day(r);
+        snprintf(r->day, sizeof r->day, "%s", day);
+    }
+    int i = state_index(deliveries_report_states, (const char *)sqlite3_column_text(st, 1));
+    if (i >= 0)
+        r->n[i] += sqlite3_column_int64(st, 2);
+}
+
+static int metrics_reports(struct db *db, const struct metrics_window *w, struct buf *out)
+{
+    struct report_days r = {out, "", {0}};
+    prom_family(out, "tlsrpt_reports", "gauge",
+                "Current (newest-generation) reports of each day still kept, by delivery state "
+                "(whole database, not only the window).");
+    if (each_row(db, w,
+                 "SELECT day, state, count(*) FROM report_states WHERE superseded = 0"
+                 " GROUP BY 1, 2 ORDER BY 1",
+                 add_report_day, &r) != 0)
+        return -1;
+    flush_day(&r);
+    return 0;
+}
+
+static void add_delivery_state(sqlite3_stmt *st, void *arg)
+{
+    long long *n = arg;
+    int i = state_index(deliveries_states, (const char *)sqlite3_column_text(st, 0));
+    if (i >= 0)
+        n[i] += sqlite3_column_int64(st, 1);
+}
+
+static int metrics_deliveries(struct db *db, const struct metrics_window *w, struct buf *out)
+{
+    long long n[NSTATES] = {0};
+    if (each_row(db, w,
+                 "SELECT d.state, count(*) FROM deliveries d"
+                 " JOIN reports r ON r.report_id = d.report_id WHERE r.superseded = 0 GROUP BY 1",
+                 add_delivery_state, n) != 0)
+        return -1;
+    prom_family(out, "tlsrpt_deliveries", "gauge",
+                "Deliveries of the current reports (one per report and rua; a report's record "
+                "lookup until it finds the rua, or no-record) by state (whole database).");
+    for (int i = 0; deliveries_states[i] != NULL && i < NSTATES; i++)
+        prom_sample(out, "tlsrpt_deliveries", n[i], "state", deliveries_states[i], NULL);
+    return 0;
 }
 
 /* --- the table of families ------------------------------------------------------------------- */
@@ -215,6 +300,8 @@ static metrics_fn *const families[] = {
     metrics_failures,
     metrics_datagrams,
     metrics_imports,
+    metrics_reports,
+    metrics_deliveries,
 };
 
 static int metrics_build(struct db *db, const struct metrics_window *w, struct buf *out)

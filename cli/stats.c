@@ -18,7 +18,7 @@
 
 static const char usage_text[] =
     "stats [--day YYYY-MM-DD | --since YYYY-MM-DD --until YYYY-MM-DD] [--domain D]\n"
-    "             [--by policy|day|hour|domain|result-type|mx|source] [--top N] [--json | --csv]";
+    "             [--by policy|day|hour|domain|result-type|mx|source|delivery] [--top N] [--json | --csv]";
 
 enum format { FMT_TABLE, FMT_JSON, FMT_CSV };
 

@@ -78,6 +78,18 @@ static const struct stats_grouping groupings[] = {
      "SELECT f.source, d.result_type, sum(f.count)" FAILURES_FROM
      " GROUP BY 1, 2 ORDER BY 3 DESC, 2",
      1, "(this host)"},
+    /* The delivery state of each day's current report (reporter/README.md "States"), with
+     * its destinations: sent, still open (pending/retrying), failed or given up. */
+    {"delivery",
+     {"day", "policy-domain", "delivery"},
+     {"destinations", "sent", "open", "failed"},
+     "SELECT v.day, v.policy_domain, v.state, v.destinations, v.sent, v.open, v.failed"
+     " FROM report_states v WHERE v.superseded = 0"
+     " AND v.day >= date(?1, 'unixepoch')"
+     " AND v.day < date(min(?2, 253402300799), 'unixepoch')"
+     " AND (?3 IS NULL OR v.policy_domain = ?3) ORDER BY 1, 2 LIMIT ?4",
+     NULL,
+     0},
 };
 
 #define N_GROUPINGS (sizeof groupings / sizeof groupings[0])
@@ -94,7 +106,7 @@ const struct stats_grouping *stats_grouping_find(const char *name)
 
 const char *stats_grouping_names(void)
 {
-    return "policy|day|hour|domain|result-type|mx|source";
+    return "policy|day|hour|domain|result-type|mx|source|delivery";
 }
 
 static int count_of(const char *const *names)

@@ -21,6 +21,10 @@
 #include "lib/db.h"
 
 #define COLLECTOR_REASONS 16
+/* Thread priorities (nice, relative to the receiver's 0): when the CPU is short, the receiver
+ * runs first, then the parser, then the writer. */
+#define COLLECTOR_PARSER_NICE 5
+#define COLLECTOR_WRITER_NICE 10
 /* The parser waits for the writer when one interval's counters grow past this: memory stays
  * bounded and the writer is not starved of CPU by a parser that runs ahead. */
 #define COLLECTOR_BATCH_MAX_BYTES (16u << 20)

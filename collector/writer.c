@@ -101,7 +101,7 @@ void *collector_writer_main(void *arg)
 {
     struct collector *c = arg;
     /* When the CPU is short, commits can wait and datagrams cannot. */
-    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), COLLECTOR_WRITER_NICE);
     c->next_summary = clock_now() + c->cfg->summary_interval_ms / 1000;
 
     for (;;) {

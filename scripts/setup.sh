@@ -8,12 +8,14 @@ set -eu
 # scdoc builds the man pages (make man, make install).
 build_pkgs="gcc make pkg-config libc6-dev scdoc
     libopendkim-dev libjansson-dev zlib1g-dev libsqlite3-dev libcurl4-openssl-dev libidn2-dev"
-# Demo / runtime helpers: sqlite3 for hand queries, openssl to make the demo's DKIM key.
-run_pkgs="sqlite3 openssl ca-certificates"
-# Tests: real DNS server, SMTP sink, DKIM verifier, JSON Schema checker, sanitizers, valgrind,
+# Runtime and the demo (scripts/demo.sh): sqlite3 for hand queries, openssl to make the demo's
+# DKIM key, dnsmasq-base to serve the demo's _smtp._tls records on 127.0.0.1, ca-certificates
+# for HTTPS and SMTP with TLS.
+run_pkgs="sqlite3 openssl ca-certificates dnsmasq-base"
+# Tests: SMTP sink, DKIM verifier, JSON Schema checker, sanitizers, valgrind,
 # systemd-analyze for the unit files (and man-db: verify checks their Documentation= pages),
 # GNU time for the benchmarks.
-test_pkgs="dnsmasq-base python3 python3-dkim python3-nacl python3-aiosmtpd python3-jsonschema time
+test_pkgs="python3 python3-dkim python3-nacl python3-aiosmtpd python3-dnspython python3-jsonschema time
     clang libclang-rt-14-dev valgrind systemd man-db jq procps iproute2 util-linux"
 
 want="$build_pkgs $run_pkgs"

@@ -162,6 +162,47 @@ write_conf "$T/dkimdom.conf" "dkim|key_file = $T/rsa.key" "dkim|domain = other.e
 expect "DKIM d= not aligned with From" 1 'error: \[dkim\] domain other.example: neither the From' \
     "$T/dkimdom.conf"
 
+# --- send --check is check-config's reporter checks; send refuses what they refuse --------------
+# The same lines, in the same order, for configurations good and bad.
+for conf in good ed ed-rsa world group bad cut ec missing small nokey nooutbox auth pw ca dns dkimdom; do
+    [ -f "$T/$conf.conf" ] || { fail "config $conf exists" ""; continue; }
+    a=$(tlsrpt --config "$T/$conf.conf" check-config --role reporter 2>&1 | grep -E '^(ok|warning|error): ')
+    b=$(tlsrpt --config "$T/$conf.conf" send --check 2>&1 | grep -E '^(ok|warning|error): ')
+    rca=$(tlsrpt --config "$T/$conf.conf" check-config --role reporter > /dev/null 2>&1; echo $?)
+    rcb=$(tlsrpt --config "$T/$conf.conf" send --check > /dev/null 2>&1; echo $?)
+    if [ "$a" = "$b" ] && [ "$rca" = "$rcb" ] && [ -n "$a" ]; then
+        pass "send --check = check-config --role reporter: $conf (exit $rcb)"
+    else
+        fail "send --check = check-config --role reporter: $conf" "exit $rca vs $rcb:
+$a
+---
+$b"
+    fi
+done
+# A missing outbox directory: an error for both (send would refuse to start), named the same.
+write_conf "$T/nodir.conf" "dkim|key_file = $T/rsa.key"
+sed -i "s|^outbox = .*|outbox = $T/no-such-outbox|" "$T/nodir.conf"
+expect "outbox directory missing: an error" 1 \
+    "^error: \[delivery\] outbox $T/no-such-outbox: No such file or directory \(create it\)" \
+    "$T/nodir.conf"
+tlsrpt --config "$T/nodir.conf" send > /dev/null 2> "$T/nodir-send.log"
+check_eq "outbox directory missing: send refuses to start (exit 1)" 1 $?
+check "... with the same message" grep -q "error: \[delivery\] outbox $T/no-such-outbox: No such file or directory (create it)" "$T/nodir-send.log"
+# A key check-config accepts, send signs with: bare base64 DER (libopendkim reads it; the
+# signer once demanded PEM armour while check-config accepted it).
+grep -v '^-----' "$T/rsa.key" > "$T/der.key"
+chmod 600 "$T/der.key"
+write_conf "$T/der.conf" "dkim|key_file = $T/der.key"
+expect "bare base64 DER key: check-config accepts it" 0 'ok: \[dkim\] key_file .*RSA key of 2048 bits' \
+    "$T/der.conf"
+tlsrpt --config "$T/der.conf" send > /dev/null 2> "$T/der-send.log"
+check_eq "bare base64 DER key: send runs (exit 0)" 0 $?
+check "bare base64 DER key: send has a signer" sh -c "! grep -q 'mail reports cannot be sent' '$T/der-send.log'"
+# A key check-config refuses, send refuses too, for the same reason.
+tlsrpt --config "$T/ed-rsa.conf" send > /dev/null 2> "$T/ed-rsa-send.log"
+check "Ed25519 key with rsa-sha256: send refuses it with check-config's reason" \
+    grep -q 'mail reports cannot be sent: \[dkim\] key_file .*: an Ed25519 key cannot sign with \[dkim\] algorithm = rsa-sha256' "$T/ed-rsa-send.log"
+
 # --- the database ------------------------------------------------------------------------------
 # expect_db NAME PATTERN DB [RUNNER...]: check-config --role collector with --db DB exits 1
 expect_db() {

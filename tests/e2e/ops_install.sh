@@ -16,8 +16,10 @@ check_eq "make install DESTDIR PREFIX=/usr exits 0" 0 $?
 for f in usr/sbin/tlsrpt:755 usr/share/man/man8/tlsrpt.8:644 usr/share/man/man5/tlsrpt.conf.5:644 \
     etc/tlsrpt/tlsrpt.conf.example:644 usr/lib/systemd/system/tlsrpt-collector.socket:644 \
     usr/lib/systemd/system/tlsrpt-collector.service:644 usr/lib/systemd/system/tlsrpt-daily.service:644 \
-    usr/lib/systemd/system/tlsrpt-daily.timer:644 usr/lib/sysusers.d/tlsrpt.conf:644 \
-    usr/lib/tmpfiles.d/tlsrpt.conf:644 usr/share/doc/tlsrpt/schema.md:644; do
+    usr/lib/systemd/system/tlsrpt-daily.timer:644 usr/lib/systemd/system/tlsrpt-send.service:644 \
+    usr/lib/systemd/system/tlsrpt-send.timer:644 usr/lib/sysusers.d/tlsrpt.conf:644 \
+    usr/lib/tmpfiles.d/tlsrpt.conf:644 usr/share/doc/tlsrpt/schema.md:644 \
+    usr/share/doc/tlsrpt/README.md:644; do
     check_eq "installed ${f%%:*} (mode ${f##*:})" "${f##*:}" "$(stat -c %a "$R/${f%%:*}" 2>&1)"
 done
 check "units name the installed binary" grep -qx 'ExecStart=/usr/sbin/tlsrpt collect' \
@@ -32,7 +34,8 @@ check_eq "make install PREFIX=dir exits 0" 0 $?
 U="$P/lib/systemd/system"
 check "collector unit names the prefix's binary" grep -qx "ExecStart=$P/sbin/tlsrpt collect" \
     "$U/tlsrpt-collector.service"
-for unit in tlsrpt-collector.socket tlsrpt-collector.service tlsrpt-daily.service tlsrpt-daily.timer; do
+for unit in tlsrpt-collector.socket tlsrpt-collector.service tlsrpt-daily.service tlsrpt-daily.timer \
+    tlsrpt-send.service tlsrpt-send.timer; do
     # verify also runs man for Documentation=man:...: the pages are found in the prefix.
     out=$(MANPATH="$P/share/man" SYSTEMD_LOG_COLOR=0 systemd-analyze verify "$U/$unit" 2>&1)
     rc=$?
@@ -53,8 +56,10 @@ check_eq "systemd-analyze verify refuses a unit with a missing binary" 1 $?
 score() { systemd-analyze security --offline=true "$U/$1" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'; }
 c=$(score tlsrpt-collector.service)
 d=$(score tlsrpt-daily.service)
+s=$(score tlsrpt-send.service)
 check "collector exposure $c < 2.0 (systemd-analyze security)" awk "BEGIN {exit !($c < 2.0)}"
 check "daily exposure $d < 4.0 (systemd-analyze security)" awk "BEGIN {exit !($d < 4.0)}"
+check "send exposure $s < 4.0 (systemd-analyze security)" awk "BEGIN {exit !($s < 4.0)}"
 for key in ProtectSystem=strict PrivateNetwork=yes RestrictAddressFamilies=AF_UNIX \
     StateDirectory=tlsrpt NoNewPrivileges=yes User=tlsrpt; do
     check "collector: $key" grep -qx "$key" "$U/tlsrpt-collector.service"
@@ -70,6 +75,15 @@ next=$(TZ=UTC systemd-analyze calendar --iterations=1 "$(sed -n 's/^OnCalendar=/
 delay=$(sed -n 's/^RandomizedDelaySec=\([0-9]*\)h$/\1/p' "$U/tlsrpt-daily.timer")
 check_eq "timer: first run at 00:05:00 UTC" "00:05:00" "$next"
 check "timer: latest run ($delay h after 00:05) before 03:00 UTC" test "$delay" -le 2
+
+# Retries (RFC 8460 §5.5): tlsrpt send every 10 minutes, beside the daily run.
+check "send: runs tlsrpt send" grep -qx "ExecStart=$P/sbin/tlsrpt send" "$U/tlsrpt-send.service"
+check "send: a oneshot that the timer restarts (no Restart=)" \
+    bash -c "grep -qx 'Type=oneshot' '$U/tlsrpt-send.service' && ! grep -q '^Restart=' '$U/tlsrpt-send.service'"
+times=$(TZ=UTC systemd-analyze calendar --iterations=7 "$(sed -n 's/^OnCalendar=//p' "$U/tlsrpt-send.timer")" \
+    --base-time='2026-11-29 00:00:01 UTC' 2>/dev/null | grep -o '[0-9][0-9]:[0-9][0-9]:[0-9][0-9] UTC' | tr '\n' ' ')
+check_eq "send timer: every 10 minutes" "00:10:00 UTC 00:20:00 UTC 00:30:00 UTC 00:40:00 UTC 00:50:00 UTC 01:00:00 UTC 01:10:00 UTC " "$times"
+check "send timer: installed for timers.target" grep -qx 'WantedBy=timers.target' "$U/tlsrpt-send.timer"
 
 # --- sysusers + tmpfiles in a scratch root -----------------------------------------------------
 S="$T/root"

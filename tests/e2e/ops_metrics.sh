@@ -82,3 +82,71 @@ for b in bad1 bad2 bad3; do
     $PY "$TOP/tests/tools/prom_parse.py" "$T/$b.prom" > /dev/null 2>&1
     check_eq "the parser refuses $b (no HELP, repeated series, bad escape)" 1 $?
 done
+
+# --- reports by day and delivery state, deliveries by state (the database as it is now) -------
+. "$(dirname "$0")/lib/reporter.sh"
+dkim_key rsa-sha256 > /dev/null
+{
+    dns_txt _smtp._tls.a.test "v=TLSRPTv1; rua=mailto:r@a.test"
+    dns_txt _smtp._tls.c.test "v=TLSRPTv1; rua=https://127.0.0.1:1/r"
+    dns_txt _smtp._tls.d.test "v=TLSRPTv1; rua=mailto:r@d.test,https://127.0.0.1:1/r"
+    dns_txt _smtp._tls.e.test "v=TLSRPTv1; rua=ftp://e.test/r"
+} > "$T/records.conf"
+start_dns "$T/records.conf" || exit 1
+mkdir -p "$T/outbox"
+R="$T/r.sqlite"
+write_config "$T/r.conf" storage.database="$R" delivery.transport=outbox delivery.outbox="$T/outbox" \
+    delivery.https_ca_file= delivery.connect_timeout=1s
+r() { tlsrpt --config "$T/r.conf" "$@"; }
+results() { # DAY DOMAIN...: one successful session per domain
+    local day=$1
+    shift
+    for d in "$@"; do
+        printf '{"dpv": "1","d": "%s","pr": "v=TLSRPTv1; rua=mailto:r@%s","policies":[{"policy-type":9,"t":0,"f":0}]}\n' "$d" "$d"
+    done | r record --time "${day}T09:00:00Z" 2> /dev/null
+}
+# 2026-11-27: a sent; b no record; c https only, given up 25 h later; d mail sent, https given
+# up; e only an ftp: rua (refused: failed).
+results 2026-11-27 a.test b.test c.test d.test e.test
+r --now 2026-11-28T00:30:00Z aggregate --day 2026-11-27 2> /dev/null
+r --now 2026-11-28T01:00:00Z send 2> "$T/r-send1.log"
+r --now 2026-11-29T02:00:00Z send 2> "$T/r-send2.log"
+# 2026-11-28: a built, regenerated (--force: the first generation is superseded), never sent;
+# c attempted once (retrying: the report is pending).
+results 2026-11-28 a.test c.test
+r --now 2026-11-29T12:00:00Z aggregate --day 2026-11-28 2> /dev/null
+r --now 2026-11-29T12:00:00Z aggregate --day 2026-11-28 --domain a.test --force 2> /dev/null
+r --now 2026-11-29T12:00:00Z send --domain c.test 2> "$T/r-send3.log"
+
+r --now "$NOW" metrics > "$T/r.prom"
+$PY "$TOP/tests/tools/prom_parse.py" "$T/r.prom" > "$T/rs" 2> "$T/rparse.err"
+check_eq "metrics with reports and deliveries parses" 0 $?
+rval() { grep -F "$1 " "$T/rs" | head -1 | awk '{print $NF}'; }
+rep() { # DAY "new pending sent no-record failed gave-up"
+    local got="" s
+    for s in new pending sent no-record failed gave-up; do
+        got="$got $(rval "tlsrpt_reports{day=\"$1\",state=\"$s\"}")"
+    done
+    echo "${got# }"
+}
+check_eq "reports of 2026-11-27: new pending sent no-record failed gave-up" "0 0 2 1 1 1" "$(rep 2026-11-27)"
+check_eq "reports of 2026-11-28: a new (superseded generation not counted), c pending" "1 1 0 0 0 0" \
+    "$(rep 2026-11-28)"
+check_eq "report series: six states for each of two days" 12 "$(grep -c '^tlsrpt_reports{' "$T/rs")"
+dels=""
+for s in pending retrying sent failed gave-up no-record; do
+    dels="$dels $(rval "tlsrpt_deliveries{state=\"$s\"}")"
+done
+check_eq "deliveries: pending retrying sent failed gave-up no-record" "0 1 2 1 2 1" "${dels# }"
+# The same numbers as the database says, through the report_states view and the table.
+check_eq "reports agree with the report_states view" \
+    "$(sqlite3 -batch -noheader "$R" "SELECT count(*) FROM report_states WHERE superseded = 0 AND state <> 'new'")" \
+    "$(grep '^tlsrpt_reports{' "$T/rs" | grep -v 'state="new"' | awk '{s += $NF} END {print s}')"
+check_eq "deliveries agree with the deliveries table" \
+    "$(sqlite3 -batch -noheader "$R" "SELECT count(*) FROM deliveries d JOIN reports USING (report_id) WHERE superseded = 0")" \
+    "$(grep '^tlsrpt_deliveries{' "$T/rs" | awk '{s += $NF} END {print s}')"
+# An empty database still names every delivery state (zeros), and no report series.
+tlsrpt --db "$T/empty.sqlite" --now "$NOW" metrics > "$T/e.prom"
+check_eq "empty database: six delivery states, all 0" "6 0" \
+    "$(grep '^tlsrpt_deliveries{' "$T/e.prom" | awk '{n++; s += $NF} END {print n, s}')"
+check_eq "empty database: no report series" 0 "$(grep -c '^tlsrpt_reports{' "$T/e.prom")"

@@ -2,7 +2,7 @@
 #include <sys/stat.h>
 
 #include "cli/checks.h"
-#include "cli/dkimkey.h"
+#include "reporter/dkimkey.h"
 #include "tests/unit/unit.h"
 
 static const struct {

@@ -1,0 +1,135 @@
+/* The checks of a reporting host's configuration ([report], [dkim], [delivery]), run by
+ * `tlsrpt check-config` and, alone, by `tlsrpt send --check`. Where `send` itself refuses to
+ * start, it uses the same functions (reporter/dkim.c dkim_signer_from_key, reporter/dns.c
+ * dns_servers_check, reporter/outbox.c outbox_check), so a configuration that passes here
+ * does not fail there, and the messages are the same. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/checks.h"
+#include "lib/clock.h"
+#include "reporter/dkim.h"
+#include "reporter/dns.h"
+#include "reporter/outbox.h"
+
+static const char *domain_of(const char *addr)
+{
+    const char *at = strrchr(addr, '@');
+    return at ? at + 1 : addr;
+}
+
+static void check_report(struct checks *c, const struct config *cfg)
+{
+    if (strchr(cfg->contact_info, '@') == NULL)
+        checks_warn(c, "[report] contact_info %s: not an email address", cfg->contact_info);
+    if (strcasecmp(cfg->submitter, domain_of(cfg->contact_info)) != 0)
+        checks_error(c, "[report] submitter %s: must be the domain of [report] contact_info (%s), "
+                        "RFC 8460 section 5.3", cfg->submitter, cfg->contact_info);
+    if (strchr(domain_of(cfg->contact_info), '.') == NULL)
+        checks_warn(c, "[report] contact_info %s: the domain has no dot (derived from the host "
+                       "name?); set [report] contact_info", cfg->contact_info);
+    if (cfg->policy_types[0] == '\0')
+        checks_warn(c, "[report] policy_types: empty; no report will be built");
+}
+
+static void check_dkim(struct checks *c, const struct config *cfg)
+{
+    int unset = 0;
+    if (cfg->dkim_selector[0] == '\0') {
+        checks_error(c, "[dkim] selector: not set; mail reports cannot be signed "
+                        "(every transport, outbox included, produces signed mail)");
+        unset = 1;
+    }
+    if (cfg->dkim_key_file[0] == '\0') {
+        checks_error(c, "[dkim] key_file: not set; mail reports cannot be signed "
+                        "(every transport, outbox included, produces signed mail)");
+        unset = 1;
+    }
+    if (unset)
+        return;
+    char *key = checks_secret_file(c, "[dkim] key_file", cfg->dkim_key_file);
+    if (key == NULL)
+        return;
+    struct dkimkey_info info;
+    char err[768];
+    struct dkim_signer *s = dkim_signer_from_key(cfg, key, clock_now(), &info, err, sizeof err);
+    explicit_bzero(key, strlen(key));
+    free(key);
+    if (s == NULL)
+        checks_error(c, "%s", err);
+    else if (info.type == DKIMKEY_RSA && info.bits < 2048)
+        checks_warn(c, "[dkim] key_file %s: RSA key of only %d bits; use 2048", cfg->dkim_key_file,
+                    info.bits);
+    else if (info.type == DKIMKEY_RSA)
+        checks_ok(c, "[dkim] key_file %s: RSA key of %d bits, signs with %s", cfg->dkim_key_file,
+                  info.bits, cfg->dkim_algorithm);
+    else
+        checks_ok(c, "[dkim] key_file %s: Ed25519 key, signs with %s", cfg->dkim_key_file,
+                  cfg->dkim_algorithm);
+    dkim_signer_free(s);
+    /* d= must be the From domain or a parent of it, or receivers ignore the report. */
+    const char *from_dom = domain_of(cfg->from);
+    size_t fl = strlen(from_dom), dl = strlen(cfg->dkim_domain);
+    if (!(strcasecmp(from_dom, cfg->dkim_domain) == 0 ||
+          (fl > dl + 1 && from_dom[fl - dl - 1] == '.' &&
+           strcasecmp(from_dom + fl - dl, cfg->dkim_domain) == 0)))
+        checks_error(c, "[dkim] domain %s: neither the From domain (%s) nor a parent of it; "
+                        "receivers ignore such reports", cfg->dkim_domain, from_dom);
+}
+
+static void check_transport(struct checks *c, const struct config *cfg)
+{
+    if (strcmp(cfg->transport, "smtp") == 0) {
+        if (strncmp(cfg->smtp_url, "smtp://", 7) != 0 && strncmp(cfg->smtp_url, "smtps://", 8) != 0)
+            checks_error(c, "[delivery] smtp_url %s: must start with smtp:// or smtps://",
+                         cfg->smtp_url);
+        if (cfg->smtp_user[0] && strncmp(cfg->smtp_url, "smtp://", 7) == 0 &&
+            strcmp(cfg->smtp_starttls, "required") != 0)
+            checks_warn(c, "[delivery] smtp_starttls %s: the AUTH password may cross the network "
+                           "in clear; use required or smtps://", cfg->smtp_starttls);
+        if (cfg->smtp_ca_file[0])
+            checks_ca_file(c, "[delivery] smtp_ca_file", cfg->smtp_ca_file);
+    } else if (strcmp(cfg->transport, "sendmail") == 0) {
+        checks_command(c, "[delivery] sendmail_command", cfg->sendmail_command);
+        if (strstr(cfg->sendmail_command, "{rcpt}") == NULL)
+            checks_error(c, "[delivery] sendmail_command: must contain {rcpt}");
+    }
+    if (cfg->smtp_user[0] && cfg->smtp_password_file[0] == '\0')
+        checks_error(c, "[delivery] smtp_password_file: required when [delivery] smtp_user is set");
+    if (cfg->smtp_password_file[0]) {
+        if (cfg->smtp_user[0] == '\0')
+            checks_warn(c, "[delivery] smtp_password_file: ignored while [delivery] smtp_user is "
+                           "not set");
+        char *pw = checks_secret_file(c, "[delivery] smtp_password_file", cfg->smtp_password_file);
+        if (pw != NULL)
+            checks_ok(c, "[delivery] smtp_password_file %s: readable by us only",
+                      cfg->smtp_password_file);
+        free(pw);
+    }
+}
+
+static void check_delivery(struct checks *c, const struct config *cfg)
+{
+    char err[512];
+    if (strchr(cfg->from, '@') == NULL)
+        checks_error(c, "[delivery] from %s: not an email address", cfg->from);
+    check_transport(c, cfg);
+    if (cfg->https_ca_file[0])
+        checks_ca_file(c, "[delivery] https_ca_file", cfg->https_ca_file);
+    if (dns_servers_check(cfg->dns_servers, err, sizeof err) != 0)
+        checks_error(c, "%s", err);
+    else if (cfg->dns_servers[0])
+        checks_ok(c, "[delivery] dns_servers %s: valid addresses", cfg->dns_servers);
+    if (outbox_check(cfg->transport, cfg->outbox, err, sizeof err) != 0)
+        checks_error(c, "%s", err);
+    else if (cfg->outbox[0])
+        checks_ok(c, "[delivery] outbox %s: a directory we can write to", cfg->outbox);
+}
+
+void checks_reporter(struct checks *c, const struct config *cfg)
+{
+    check_report(c, cfg);
+    check_dkim(c, cfg);
+    check_delivery(c, cfg);
+}

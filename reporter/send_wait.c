@@ -1,0 +1,71 @@
+/* `send --wait` / `daily --wait`: send passes until nothing of the current reports is left
+ * open (every destination sent, failed, given up or without record), sleeping until the next
+ * due attempt in between. One timer a day is then enough for retries and `spread`: the run
+ * lasts at most retry_hours (+ spread) after its last new report. SIGTERM or SIGINT ends the
+ * wait (not an attempt in flight: the pass finishes first). Needs the real clock. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/clock.h"
+#include "lib/cmd.h"
+#include "lib/db.h"
+#include "lib/log.h"
+#include "reporter/deliveries.h"
+#include "reporter/send.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* A configuration error stays; otherwise the latest pass tells whether to run again. */
+static int worse(int a, int b)
+{
+    return a == EXIT_ERROR || b == EXIT_ERROR ? EXIT_ERROR : b;
+}
+
+int send_wait_run(struct config *cfg, const struct delivery_filter *f, int first_rc)
+{
+    if (clock_is_fixed()) {
+        log_error("--wait needs the real clock (it sleeps until attempts are due); drop --now");
+        return EXIT_USAGE;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+
+    int rc = first_rc;
+    while (!stop_requested) {
+        struct db *db = cmd_open_db(cfg);
+        if (db == NULL)
+            return worse(rc, EXIT_TEMPFAIL);
+        time_t next = 0;
+        int open = deliveries_next_due(db, f, &next);
+        db_close(db);
+        if (open < 0)
+            return worse(rc, EXIT_TEMPFAIL);
+        if (open == 0)
+            break;
+        char ts[32];
+        log_info("waiting for the next due attempt at=%s", rfc3339_format(next, ts));
+        while (!stop_requested && clock_now() < next) {
+            time_t left = next - clock_now();
+            struct timespec d = {left > 60 ? 60 : left, 0};
+            if (nanosleep(&d, NULL) != 0 && errno != EINTR)
+                break;
+        }
+        if (stop_requested)
+            break;
+        rc = worse(rc, send_run(cfg, f, 0));
+    }
+    if (stop_requested)
+        log_info("wait ended by a signal; open deliveries stay scheduled");
+    return rc;
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""SMTP sink for the reporter's tests: aiosmtpd on loopback with STARTTLS (test CA cert).
+
+usage: smtp_sink.py DIR PORT CERT KEY [--require-starttls] [--no-starttls] [--count-only]
+                     [--auth USER:PASSWORD]
+
+Every accepted message is written to DIR/mail-N.eml and its envelope to DIR/mail-N.env
+("MAIL FROM" then one RCPT per line). The reply to DATA is read from DIR/mode before each
+message: a file holding e.g. "451" or "550" makes the sink refuse with that code; no file (or
+"250") accepts. DIR/ready appears once the server listens. --count-only keeps only a counter
+(DIR/count, written on exit) for benchmarks."""
+import asyncio
+import os
+import signal
+import ssl
+import sys
+import threading
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult
+
+REPLIES = {
+    "451": "451 4.3.0 Temporary failure, try again later",
+    "452": "452 4.3.1 Insufficient system storage",
+    "550": "550 5.7.1 Delivery not authorized, message refused",
+    "554": "554 5.7.0 Rejected",
+}
+
+
+class Handler:
+    def __init__(self, out, count_only):
+        self.out = out
+        self.count_only = count_only
+        self.n = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        mode = ""
+        try:
+            with open(os.path.join(self.out, "mode")) as f:
+                mode = f.read().strip()
+        except FileNotFoundError:
+            pass
+        if mode in REPLIES:
+            return REPLIES[mode]
+        with self.lock:
+            self.n += 1
+            n = self.n
+        if not self.count_only:
+            base = os.path.join(self.out, "mail-%d" % n)
+            with open(base + ".env.tmp", "w") as f:
+                f.write(envelope.mail_from + "\n")
+                for r in envelope.rcpt_tos:
+                    f.write(r + "\n")
+                f.write("tls=%s\n" % ("yes" if session.ssl else "no"))
+            with open(base + ".eml.tmp", "wb") as f:
+                f.write(envelope.original_content)
+            os.rename(base + ".env.tmp", base + ".env")
+            os.rename(base + ".eml.tmp", base + ".eml")
+        return "250 2.0.0 Ok: queued as T%d" % n
+
+
+class TLSController(Controller):
+    def __init__(self, handler, port, ctx, require, offer, auth):
+        self.ctx, self.require, self.offer, self.auth = ctx, require, offer, auth
+        super().__init__(handler, hostname="127.0.0.1", port=port)
+
+    def factory(self):
+        kw = {"tls_context": self.ctx, "require_starttls": self.require} if self.offer else {}
+        if self.auth:
+            want = self.auth.encode()
+
+            def check(server, session, envelope, mechanism, data):
+                ok = data.login + b":" + data.password == want
+                return AuthResult(success=ok, handled=False)
+
+            kw.update(authenticator=check, auth_required=True, auth_require_tls=False)
+        return SMTP(self.handler, data_size_limit=64 * 1024 * 1024, **kw)
+
+
+def main():
+    out, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    flags = sys.argv[5:]
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    handler = Handler(out, "--count-only" in flags)
+    auth = flags[flags.index("--auth") + 1] if "--auth" in flags else None
+    ctl = TLSController(handler, port, ctx, "--require-starttls" in flags,
+                        "--no-starttls" not in flags, auth)
+    ctl.start()
+    open(os.path.join(out, "ready"), "w").close()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    stop.wait()
+    ctl.stop()
+    with open(os.path.join(out, "count"), "w") as f:
+        f.write("%d\n" % handler.n)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+/* The pure pieces of the transports: TXT rdata joining, sendmail argv, outbox names, HTTP
+ * status classes, attempt results. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "reporter/dns.h"
+#include "reporter/https.h"
+#include "reporter/outbox.h"
+#include "reporter/sendmail.h"
+#include "reporter/transport.h"
+#include "tests/unit/unit.h"
+
+struct join_row {
+    const char *name;
+    const char *rdata;
+    size_t len;
+    const char *want; /* NULL = malformed */
+};
+
+static const struct join_row join_rows[] = {
+    {"one string", "\x05hello", 6, "hello"},
+    {"two strings joined without a space", "\x0av=TLSRPTv1\x05; rua", 17, "v=TLSRPTv1; rua"},
+    {"empty string", "\x00", 1, ""},
+    {"empty string between", "\x01" "a\x00\x01" "b", 5, "ab"},
+    {"length past the end", "\x05hel", 4, NULL},
+    {"second length past the end", "\x01" "a\x09" "b", 4, NULL},
+    {"no data at all", "", 0, ""},
+};
+
+static void test_join(void)
+{
+    for (size_t i = 0; i < sizeof join_rows / sizeof join_rows[0]; i++) {
+        const struct join_row *r = &join_rows[i];
+        char *out = NULL;
+        size_t len = 0;
+        int rc = dns_txt_join((const unsigned char *)r->rdata, r->len, &out, &len);
+        if (r->want == NULL)
+            UNIT_CHECK(r->name, rc == -1, "accepted");
+        else
+            UNIT_CHECK(r->name, rc == 0 && len == strlen(r->want) && memcmp(out, r->want, len) == 0,
+                       "rc=%d", rc);
+        free(out);
+    }
+}
+
+struct argv_row {
+    const char *name, *command, *want; /* words joined with '|', or NULL = refused */
+};
+
+static const struct argv_row argv_rows[] = {
+    {"default command", "/usr/sbin/sendmail -i -f {from} -- {rcpt}",
+     "/usr/sbin/sendmail|-i|-f|tlsrpt@example.net|--|r@example.com"},
+    {"placeholders inside words", "/bin/msmtp --from={from} -- {rcpt}",
+     "/bin/msmtp|--from=tlsrpt@example.net|--|r@example.com"},
+    {"tabs and repeated blanks", "  /bin/x\t\t{rcpt}  ", "/bin/x|r@example.com"},
+    {"no placeholders", "/bin/true", "/bin/true"},
+    {"shell characters stay literal", "/bin/x ;rm|-rf $(id) {rcpt}",
+     "/bin/x|;rm|-rf|$(id)|r@example.com"},
+    {"empty command refused", "   ", NULL},
+};
+
+static void test_argv(void)
+{
+    for (size_t i = 0; i < sizeof argv_rows / sizeof argv_rows[0]; i++) {
+        const struct argv_row *r = &argv_rows[i];
+        char **argv = NULL, err[128];
+        int rc = sendmail_argv(r->command, "tlsrpt@example.net", "r@example.com", &argv, err,
+                               sizeof err);
+        if (r->want == NULL) {
+            UNIT_CHECK(r->name, rc == -1, "accepted");
+            continue;
+        }
+        struct buf b = BUF_INIT;
+        for (size_t k = 0; rc == 0 && argv[k]; k++)
+            buf_printf(&b, "%s%s", k ? "|" : "", argv[k]);
+        UNIT_STR_EQ(r->name, r->want, rc == 0 ? b.data : err);
+        buf_free(&b);
+        sendmail_argv_free(argv);
+    }
+    struct buf many = BUF_INIT;
+    for (int i = 0; i < 70; i++)
+        buf_puts(&many, "w ");
+    char **argv = NULL, err[128];
+    UNIT_CHECK("more than 64 words refused",
+               sendmail_argv(many.data, "a@b.c", "d@e.f", &argv, err, sizeof err) == -1, "accepted");
+    buf_free(&many);
+}
+
+static void test_names(void)
+{
+    char out[512];
+    outbox_eml_name("example.net!example.com!1!2!abc.json.gz", "r@example.com", out, sizeof out);
+    UNIT_STR_EQ("eml name", "example.net!example.com!1!2!abc!r@example.com.eml", out);
+    outbox_eml_name("x.json.gz", "\"a b/../c\"@example.com", out, sizeof out);
+    UNIT_STR_EQ("eml name: quotes, spaces and slashes replaced", "x!_a_b_.._c_@example.com.eml", out);
+
+    struct {
+        long status;
+        enum outcome want;
+    } st[] = {{200, OUTCOME_SENT},     {201, OUTCOME_SENT},     {204, OUTCOME_SENT},
+              {299, OUTCOME_SENT},     {408, OUTCOME_TEMPFAIL}, {429, OUTCOME_TEMPFAIL},
+              {500, OUTCOME_TEMPFAIL}, {503, OUTCOME_TEMPFAIL}, {599, OUTCOME_TEMPFAIL},
+              {400, OUTCOME_PERMFAIL}, {401, OUTCOME_PERMFAIL}, {404, OUTCOME_PERMFAIL},
+              {413, OUTCOME_PERMFAIL}, {301, OUTCOME_PERMFAIL}, {100, OUTCOME_PERMFAIL}};
+    for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "HTTP %ld is %s", st[i].status, outcome_name(st[i].want));
+        UNIT_CHECK(name, https_status_outcome(st[i].status) == st[i].want, "got %s",
+                   outcome_name(https_status_outcome(st[i].status)));
+    }
+
+    struct attempt_result r;
+    attempt_set(&r, OUTCOME_TEMPFAIL, "451 4.3.0 try\r\nlater \"x\"");
+    UNIT_STR_EQ("attempt reply kept printable", "451 4.3.0 try\\x0d\\x0alater \\\"x\\\"", r.reply);
+}
+
+int main(void)
+{
+    test_join();
+    test_argv();
+    test_names();
+    return unit_status();
+}
