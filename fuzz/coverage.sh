@@ -24,6 +24,7 @@ sources() {
         collector/store.c ;;
     config) echo lib/config.c ;;
     exchange) echo collector/exchange.c collector/counters.c ;;
+    rua) echo reporter/rua.c reporter/addr.c ;;
     *) ls "fuzz/fuzz_$1.c" ;;
     esac
 }

@@ -11,6 +11,7 @@
 #include "fuzz/fuzz_datagram.c"
 #include "fuzz/fuzz_exchange.c"
 #include "fuzz/fuzz_record.c"
+#include "fuzz/fuzz_rua.c"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -120,7 +121,7 @@ int main(void)
         {"record", fuzz_record, {"fuzz/seeds/record", "fuzz/seeds/datagram"}},
         {"config", fuzz_config, {"fuzz/seeds/config"}},
         {"exchange", fuzz_exchange, {"fuzz/seeds/exchange"}},
-        /* {"rua", fuzz_rua, {"fuzz/seeds/rua"}},   once fuzz/fuzz_rua.c exists (fuzz/README.md) */
+        {"rua", fuzz_rua, {"fuzz/seeds/rua"}},
     };
     for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
         char dir[256];
