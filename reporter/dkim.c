@@ -57,9 +57,15 @@ static char *read_key(const char *path, char *err, size_t errsize)
         close(fd);
         return NULL;
     }
-    if (st.st_mode & S_IROTH)
-        log_warn("dkim key file is readable by others path=%s mode=%04o", path,
-                 (unsigned)(st.st_mode & 07777));
+    /* The same rule as check-config: a key others can read may already be someone else's. */
+    if (st.st_mode & (S_IROTH | S_IWOTH)) {
+        snprintf(err, errsize,
+                 "[dkim] key_file %s: readable or writable by others (mode %04o); refusing to "
+                 "use it (chmod o-rwx)",
+                 path, (unsigned)(st.st_mode & 07777));
+        close(fd);
+        return NULL;
+    }
     char *key = xmalloc((size_t)st.st_size + 1);
     ssize_t n = read(fd, key, (size_t)st.st_size);
     close(fd);

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/config.h"
@@ -207,22 +209,51 @@ static void check_from_key(void)
     free(cut);
 }
 
+/* A private copy (mode 0600, as a key must be) of a file of the repository, whose checkout
+ * mode is 0644. The caller unlinks and frees it. */
+static char *private_copy(const char *path, mode_t mode)
+{
+    char *text = slurp(path);
+    char *tmp = strdup("/tmp/tlsrpt-test-dkim.XXXXXX");
+    int fd = mkstemp(tmp);
+    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fchmod(fd, mode))
+        abort();
+    close(fd);
+    free(text);
+    return tmp;
+}
+
 int main(void)
 {
     log_set_level(LOG_LVL_ERROR);
-    check_sig("rsa-sha256", "tests/data/reporter/dkim-rsa.pem", "rsa-sha256");
-    check_sig("ed25519-sha256", "tests/data/reporter/dkim-ed25519.pem", "ed25519-sha256");
+    char *rsa = private_copy("tests/data/reporter/dkim-rsa.pem", 0600);
+    char *ed = private_copy("tests/data/reporter/dkim-ed25519.pem", 0640);
+    char *eml = private_copy("tests/data/reporter/report.eml", 0600);
+    char *open_rsa = private_copy("tests/data/reporter/dkim-rsa.pem", 0644);
+    char *writable_rsa = private_copy("tests/data/reporter/dkim-rsa.pem", 0602);
+
+    check_sig("rsa-sha256", rsa, "rsa-sha256");
+    check_sig("ed25519-sha256 (group-readable key is allowed)", ed, "ed25519-sha256");
     check_refused("no key file configured", "", "rsa-sha256", "tlsrpt", "key_file is not set");
-    check_refused("no selector", "tests/data/reporter/dkim-rsa.pem", "rsa-sha256", "",
-                  "selector is not set");
+    check_refused("no selector", rsa, "rsa-sha256", "", "selector is not set");
     check_refused("missing key file", "/nonexistent/key.pem", "rsa-sha256", "tlsrpt",
                   "No such file");
-    check_refused("not a key", "tests/data/reporter/report.eml", "rsa-sha256", "tlsrpt",
+    check_refused("not a key", eml, "rsa-sha256", "tlsrpt",
                   "not an unencrypted RSA or Ed25519 private key");
-    check_refused("rsa key used as ed25519", "tests/data/reporter/dkim-rsa.pem", "ed25519-sha256",
-                  "tlsrpt", "an RSA key cannot sign with [dkim] algorithm = ed25519-sha256");
-    check_refused("ed25519 key used as rsa", "tests/data/reporter/dkim-ed25519.pem", "rsa-sha256",
-                  "tlsrpt", "an Ed25519 key cannot sign with [dkim] algorithm = rsa-sha256");
+    check_refused("rsa key used as ed25519", rsa, "ed25519-sha256", "tlsrpt",
+                  "an RSA key cannot sign with [dkim] algorithm = ed25519-sha256");
+    check_refused("ed25519 key used as rsa", ed, "rsa-sha256", "tlsrpt",
+                  "an Ed25519 key cannot sign with [dkim] algorithm = rsa-sha256");
+    check_refused("key readable by others refused", open_rsa, "rsa-sha256", "tlsrpt",
+                  "readable or writable by others (mode 0644)");
+    check_refused("key writable by others refused", writable_rsa, "rsa-sha256", "tlsrpt",
+                  "readable or writable by others (mode 0602)");
     check_from_key();
+
+    char *tmp[] = {rsa, ed, eml, open_rsa, writable_rsa};
+    for (size_t i = 0; i < sizeof tmp / sizeof tmp[0]; i++) {
+        unlink(tmp[i]);
+        free(tmp[i]);
+    }
     return unit_status();
 }
