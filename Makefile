@@ -4,6 +4,7 @@
 #   make SANITIZE=1 check   the same under ASan + UBSan (objects in build/asan/)
 #   make check-valgrind  the test suite with every tlsrpt run under valgrind
 #   make bench           benchmarks, results in bench/RESULTS.md
+#   make fuzz            every fuzz target (clang libFuzzer) for FUZZ_SECONDS each; see fuzz/README.md
 #   make man             the man pages (build/man/), from man/*.scd with scdoc
 #   make example-config  regenerate etc/tlsrpt.conf.example from the key table
 #   make install         PREFIX=/usr/local DESTDIR= (directories below can be overridden)
@@ -58,7 +59,8 @@ MAN_SRC := $(wildcard man/*.scd)
 MAN_OUT := $(MAN_SRC:man/%.scd=$(BUILD)/man/%)
 UNITS := $(wildcard systemd/*.socket systemd/*.timer) $(wildcard systemd/*.service.in)
 
-.PHONY: all check check-valgrind bench clean install uninstall man example-config deps test-deps
+.PHONY: all check check-valgrind bench clean install uninstall man example-config deps test-deps \
+        fuzz fuzz-build
 all: $(BUILD)/tlsrpt $(UNIT_BIN) $(TOOL_BIN)
 
 $(BUILD)/tlsrpt: $(CORE_OBJ) $(MAIN_OBJ)
@@ -135,14 +137,65 @@ test-deps:
 check: all
 	BUILD=$(BUILD) sh tests/run.sh
 
+# Every tlsrpt run (and every unit test) under valgrind. Each process writes its own log in
+# VALGRIND_LOGS (-q: empty unless valgrind found something); tests/run.sh fails a test that
+# left a non-empty log, so errors of background or killed processes count too. --vgdb=no:
+# after the collector drops privileges, valgrind could not remove its gdbserver FIFOs.
+# --num-callers=40: deep enough through libcrypto for tests/valgrind.supp to see libopendkim.
+VALGRIND_LOGS ?= $(BUILD)/valgrind-logs
 check-valgrind: all
-	BUILD=$(BUILD) TLSRPT_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
-	  --errors-for-leak-kinds=definite --suppressions=tests/valgrind.supp" sh tests/run.sh
+	rm -rf $(VALGRIND_LOGS) && mkdir -p $(VALGRIND_LOGS)
+	BUILD=$(BUILD) TLSRPT_VALGRIND_LOGS=$(abspath $(VALGRIND_LOGS)) \
+	  TLSRPT_WRAPPER="valgrind -q --vgdb=no --num-callers=40 --error-exitcode=99 --leak-check=full \
+	  --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+	  --suppressions=$(abspath tests/valgrind.supp) --log-file=$(abspath $(VALGRIND_LOGS))/vg.%p.log" \
+	  sh tests/run.sh
 
 bench: all
 	BUILD=$(BUILD) sh bench/run.sh
+
+# Fuzzing: fuzz/fuzz_NAME.c becomes build/fuzz/fuzz_NAME (clang, libFuzzer, ASan + UBSan),
+# linked with the project's objects compiled again into build/fuzz/obj/ with coverage
+# instrumentation. `make fuzz` runs each target for FUZZ_SECONDS (fuzz/run.sh).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# clang (unlike gcc) flags vprintf-style forwarding of a va_list format: not a finding.
+FUZZ_CFLAGS := -std=gnu11 $(WARNINGS) -Wno-format-nonliteral -O1 -g $(FUZZ_SAN) \
+               -fsanitize=fuzzer-no-link -pthread -MMD -MP
+FUZZ_CPPFLAGS := -I. -D_GNU_SOURCE -D_DEFAULT_SOURCE -DTLSRPT_VERSION='"$(VERSION)"' \
+                 $(PKG_CFLAGS) $(CPPFLAGS)
+FUZZ_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/schema_sql.o
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_DIR)/%)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_SRC:fuzz/fuzz_%.c=%); do \
+	    FUZZ_DIR=$(FUZZ_DIR) sh fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; \
+	done
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/schema_sql.c: schema/embed.sh $(SCHEMA)
+	@mkdir -p $(dir $@)
+	sh schema/embed.sh $(SCHEMA) > $@.tmp && mv $@.tmp $@
+
+$(FUZZ_DIR)/obj/schema_sql.o: $(FUZZ_DIR)/schema_sql.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)
 
 clean:
 	rm -rf build
 
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+ifneq ($(filter fuzz%,$(MAKECMDGOALS)),)
+-include $(shell find $(FUZZ_DIR) -name '*.d' 2>/dev/null)
+endif

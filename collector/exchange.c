@@ -195,6 +195,14 @@ static int read_counts(struct exchange_reader *r, json_t *o, struct counters *c,
     k.strings_json = strings;
     k.mx_json = mx;
 
+    /* A file's totals stay within COUNT_MAX, so that no sum (in memory, then in SQLite, over
+     * the few files of a day) can overflow, whatever a file says. */
+    if (ok + failed > COUNT_MAX - r->sessions) {
+        fail(err, errsize, "the file's sessions add up to more than %lld", COUNT_MAX);
+        goto out;
+    }
+    long long detail_counts = r->detail_counts;
+
     /* Check every detail before adding anything: a line is taken whole or not at all. */
     size_t i;
     json_t *d;
@@ -209,6 +217,12 @@ static int read_counts(struct exchange_reader *r, json_t *o, struct counters *c,
             fail(err, errsize, "failure-details[%zu]: count must be 1 or more", i);
             goto out;
         }
+        if (n > COUNT_MAX - detail_counts) {
+            fail(err, errsize, "the file's failure-detail counts add up to more than %lld",
+                 COUNT_MAX);
+            goto out;
+        }
+        detail_counts += n;
         for (int f = 0; f < DF_COUNT; f++) {
             json_t *v = json_object_get(d, detail_fields[f].rfc_name);
             if (v != NULL && !json_is_string(v)) {
@@ -231,6 +245,7 @@ static int read_counts(struct exchange_reader *r, json_t *o, struct counters *c,
         r->details++;
     }
     r->sessions += ok + failed;
+    r->detail_counts = detail_counts;
     r->rows++;
     rc = 0;
 out:

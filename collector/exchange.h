@@ -53,6 +53,7 @@ struct exchange_reader {
     int have_header, have_end;
     long long rows;           /* counts lines read */
     long long sessions, details;
+    long long detail_counts;  /* sum of the details' counts */
 };
 
 void exchange_reader_init(struct exchange_reader *r);

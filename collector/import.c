@@ -48,7 +48,9 @@ static int read_file(const char *path, struct exchange_reader *r, struct counter
         if (n == 0)
             continue;
         if (exchange_read_line(r, line, (size_t)n, c, err, sizeof err) != 0) {
-            log_error("import failed file=%s line=%lu error=\"%s\"", path, lineno, err);
+            char excerpt[1100]; /* err quotes the file's text (a type, a JSON error) */
+            log_error("import failed file=%s line=%lu error=%s", path, lineno,
+                      str_excerpt(excerpt, sizeof excerpt, err, strlen(err), sizeof err));
             goto out;
         }
     }

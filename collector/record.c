@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "collector/counters.h"
 #include "collector/ingest.h"
+#include "collector/record.h"
 #include "collector/store.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
@@ -19,6 +20,62 @@
 #define RECORD_BATCH 50000 /* lines per transaction, to bound memory on long inputs */
 
 static const char usage_text[] = "record [--time RFC3339] < results.jsonl";
+
+int record_read(FILE *in, time_t when, unsigned long batch, record_flush_fn *flush, void *arg,
+                FILE *diag, struct record_stats *st)
+{
+    struct counters c;
+    struct ingest *ingest = ingest_new();
+    struct datagram_error err;
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned long in_batch = 0;
+    ssize_t n;
+    int rc = 0;
+
+    memset(st, 0, sizeof *st);
+    counters_init(&c);
+    while ((n = getline(&line, &cap, in)) >= 0) {
+        st->lines++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
+        if (n == 0)
+            continue;
+        if (ingest_bytes(ingest, &c, when, line, (size_t)n, &err, NULL) != 0) {
+            if (diag != NULL)
+                fprintf(diag, "tlsrpt record: line %lu: rejected reason=%s: %s\n", st->lines,
+                        err.reason, err.message);
+            st->bad++;
+            continue;
+        }
+        st->good++;
+        if (++in_batch >= batch) {
+            unsigned long accepted = (unsigned long)c.accepted;
+            rc = flush(arg, &c);
+            counters_free(&c);
+            if (rc != 0)
+                break;
+            st->stored += accepted;
+            in_batch = 0;
+        }
+    }
+    if (rc == 0) {
+        unsigned long accepted = (unsigned long)c.accepted;
+        rc = flush(arg, &c);
+        if (rc == 0)
+            st->stored += accepted;
+    }
+    counters_free(&c);
+    counters_thread_done();
+    free(line);
+    ingest_free(ingest);
+    return rc == 0 ? 0 : -1;
+}
+
+static int store_batch(void *arg, struct counters *batch)
+{
+    return store_counters(arg, batch, "");
+}
 
 int cmd_record(struct config *cfg, int argc, char **argv)
 {
@@ -48,56 +105,16 @@ int cmd_record(struct config *cfg, int argc, char **argv)
         return EXIT_ERROR;
     }
 
-    struct counters c;
-    struct ingest *ingest = ingest_new();
-    struct datagram_error err;
-    char *line = NULL;
-    size_t cap = 0, batch = 0;
-    unsigned long lineno = 0, good = 0, bad = 0, stored = 0;
-    ssize_t n;
+    struct record_stats st;
     int rc = EXIT_OK;
-    counters_init(&c);
-
-    while ((n = getline(&line, &cap, stdin)) >= 0) {
-        lineno++;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            n--;
-        if (n == 0)
-            continue;
-        if (ingest_bytes(ingest, &c, when, line, (size_t)n, &err, NULL) != 0) {
-            fprintf(stderr, "tlsrpt record: line %lu: rejected reason=%s: %s\n", lineno,
-                    err.reason, err.message);
-            bad++;
-            continue;
-        }
-        good++;
-        if (++batch >= RECORD_BATCH) {
-            if (store_counters(store, &c, "") != 0) {
-                rc = EXIT_ERROR;
-                break;
-            }
-            stored += c.accepted;
-            counters_free(&c);
-            batch = 0;
-        }
-    }
-    if (rc == EXIT_OK) {
-        if (store_counters(store, &c, "") != 0)
-            rc = EXIT_ERROR;
-        else
-            stored += c.accepted;
-    }
-    if (rc != EXIT_OK)
-        log_error("could not store results: %lu of %lu good lines stored", stored, good);
-    else
-        log_info("recorded lines=%lu stored=%lu rejected=%lu", lineno, stored, bad);
-    if (rc == EXIT_OK && bad)
+    if (record_read(stdin, when, RECORD_BATCH, store_batch, store, stderr, &st) != 0) {
+        log_error("could not store results: %lu of %lu good lines stored", st.stored, st.good);
         rc = EXIT_ERROR;
-
-    counters_free(&c);
-    counters_thread_done();
-    free(line);
-    ingest_free(ingest);
+    } else {
+        log_info("recorded lines=%lu stored=%lu rejected=%lu", st.lines, st.stored, st.bad);
+        if (st.bad)
+            rc = EXIT_ERROR;
+    }
     store_free(store);
     db_close(db);
     return rc;

@@ -362,22 +362,9 @@ static char *trim(char *s)
     return s;
 }
 
-int config_load(struct config *cfg, const char *path, char *err, size_t errsize)
+/* Reads the INI text of fp over the current values; path names it in messages. */
+static int config_read(struct config *cfg, FILE *fp, const char *path, char *err, size_t errsize)
 {
-    int explicit = path != NULL;
-    if (!explicit)
-        path = CONFIG_DEFAULT_PATH;
-    FILE *fp = fopen(path, "r");
-    if (fp == NULL) {
-        if (!explicit && errno == ENOENT)
-            return 0;
-        seterr(err, errsize, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    char *read_path = xstrdup(path); /* path may be config_source() itself */
-    free(config_path_read);
-    config_path_read = read_path;
-
     char section[64] = "";
     char line[8192];
     unsigned char seen[sizeof config_keys / sizeof config_keys[0]];
@@ -457,6 +444,40 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errsize)
         seterr(err, errsize, "%s: read error", path);
         rc = -1;
     }
+    return rc;
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t errsize)
+{
+    int explicit = path != NULL;
+    if (!explicit)
+        path = CONFIG_DEFAULT_PATH;
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL) {
+        if (!explicit && errno == ENOENT)
+            return 0;
+        seterr(err, errsize, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *read_path = xstrdup(path); /* path may be config_source() itself */
+    free(config_path_read);
+    config_path_read = read_path;
+    int rc = config_read(cfg, fp, read_path, err, errsize);
+    fclose(fp);
+    return rc;
+}
+
+int config_load_buffer(struct config *cfg, const char *name, const char *text, size_t len,
+                       char *err, size_t errsize)
+{
+    if (len == 0)
+        return 0; /* fmemopen refuses an empty buffer; an empty file sets nothing */
+    FILE *fp = fmemopen((void *)text, len, "r");
+    if (fp == NULL) {
+        seterr(err, errsize, "%s: %s", name, strerror(errno));
+        return -1;
+    }
+    int rc = config_read(cfg, fp, name, err, errsize);
     fclose(fp);
     return rc;
 }

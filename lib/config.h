@@ -83,6 +83,10 @@ void config_defaults(struct config *cfg);
 /* Reads path over the current values. When path is NULL, reads CONFIG_DEFAULT_PATH if it
  * exists. Returns 0, or -1 with a "file:line: message" in err. */
 int config_load(struct config *cfg, const char *path, char *err, size_t errsize);
+/* The same for configuration text in memory (len bytes, not necessarily NUL-terminated);
+ * name stands for the file name in messages. config_source() is left unchanged. */
+int config_load_buffer(struct config *cfg, const char *name, const char *text, size_t len,
+                       char *err, size_t errsize);
 /* Sets one key from a string (as if read from a file). Returns 0 or -1 with err. */
 int config_set(struct config *cfg, const char *section, const char *key, const char *value,
                char *err, size_t errsize);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -148,17 +149,30 @@ static int migrate(struct db *db, char *err, size_t errsize)
     return 0;
 }
 
-struct db *db_open(const char *path, char *err, size_t errsize)
+/* The database holds every MX's outcomes and, later, what was sent where: it is created
+ * 0640 at most (umask 027), never writable nor readable by others. An existing world-writable
+ * one (made by hand) loses o+w, with a warning. */
+#define DB_UMASK 027
+
+static void check_mode(const char *path)
 {
-    struct db *db = xcalloc(1, sizeof *db);
-    db->path = xstrdup(path);
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & S_IWOTH))
+        return;
+    if (chmod(path, st.st_mode & 07770 & ~(mode_t)S_IWOTH) == 0)
+        log_warn("database was world-writable; removed write permission for others db=%s", path);
+    else
+        log_warn("database is world-writable and cannot be changed db=%s error=\"%m\"", path);
+}
+
+static int open_and_migrate(struct db *db, const char *path, char *err, size_t errsize)
+{
     int rc = sqlite3_open_v2(path, &db->h,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errsize, "%s: cannot open database: %s", path,
                  db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
-        db_close(db);
-        return NULL;
+        return -1;
     }
     sqlite3_extended_result_codes(db->h, 1);
     /* Writers wait for each other rather than fail; the collector's receiver never waits on
@@ -172,13 +186,27 @@ struct db *db_open(const char *path, char *err, size_t errsize)
                      NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errsize, "%s: %s", path, msg ? msg : sqlite3_errmsg(db->h));
         sqlite3_free(msg);
+        return -1;
+    }
+    return migrate(db, err, errsize);
+}
+
+struct db *db_open(const char *path, char *err, size_t errsize)
+{
+    struct db *db = xcalloc(1, sizeof *db);
+    db->path = xstrdup(path);
+    /* SQLite creates the file (and later its -wal and -shm, with the file's mode) while
+     * db_open runs: a restrictive umask for that time. The umask is per process, so open the
+     * database before starting threads that create files. */
+    mode_t old_umask = umask(0077);
+    umask(old_umask | DB_UMASK);
+    int rc = open_and_migrate(db, path, err, errsize);
+    umask(old_umask);
+    if (rc != 0) {
         db_close(db);
         return NULL;
     }
-    if (migrate(db, err, errsize) != 0) {
-        db_close(db);
-        return NULL;
-    }
+    check_mode(path);
     return db;
 }
 

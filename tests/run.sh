@@ -3,7 +3,8 @@
 # (tests/e2e/*.sh). Each prints "PASS name" or "FAIL name: why" lines; a program that exits
 # non-zero without a FAIL line counts as one failure. Ends with "N passed, N failed".
 #   sh tests/run.sh [PATTERN]     only the tests whose file name contains PATTERN
-# Environment: BUILD (default build), TLSRPT_WRAPPER (e.g. valgrind ...), KEEP_TMP=1.
+# Environment: BUILD (default build), TLSRPT_WRAPPER (e.g. valgrind ...), KEEP_TMP=1,
+# TLSRPT_VALGRIND_LOGS (see valgrind_check).
 set -u
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
@@ -18,14 +19,29 @@ failed=0
 logdir=$(mktemp -d /tmp/tlsrpt-tests.XXXXXX)
 failed_names=""
 
+# With TLSRPT_VALGRIND_LOGS (make check-valgrind), valgrind writes one log per process there;
+# a test whose processes left a non-empty log fails, even for processes that ran in the
+# background or were killed.
+valgrind_check() {
+    [ -n "${TLSRPT_VALGRIND_LOGS:-}" ] || return 0
+    for f in "$TLSRPT_VALGRIND_LOGS"/vg.*.log; do
+        [ -s "$f" ] || continue
+        echo "FAIL valgrind: $(basename "$f"): $(grep -m 1 -v '^==[0-9]*== *$' "$f")"
+        cat "$f"
+    done
+    rm -f "$TLSRPT_VALGRIND_LOGS"/vg.*.log
+}
+
 run_one() { # name, command...
     name=$1
     shift
     case "$name" in *"$pattern"*) ;; *) return ;; esac
     log="$logdir/$(echo "$name" | tr '/' '_').log"
     start=$(date +%s)
+    valgrind_check > /dev/null
     "$@" > "$log" 2>&1
     rc=$?
+    valgrind_check >> "$log" 2>&1
     p=$(grep -c '^PASS ' "$log")
     f=$(grep -c '^FAIL ' "$log")
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then

@@ -9,7 +9,7 @@ printf '[storage]\ndatabase = %s\n[collector]\nflush_interval = 100ms\n' "$T/c.d
 
 start_collector "$T/c.conf" "$T/c.sock" || exit 1
 # Paced 1 ms apart: libtlsrpt does not retry, so the test must not overrun the queue of 10.
-out=$("$TOOLS/dgram_send" -n -p 1000 "$T/c.sock" "$V"/*.dgram)
+out=$("$TOOLS/dgram_send" -n -p $((1000 * SLOWDOWN)) "$T/c.sock" "$V"/*.dgram)
 check_eq "collector: non-blocking sender lost nothing" "sent=21 lost=0 errors=0" "$out"
 stop_collector
 check_eq "collector: SIGTERM exits 0" 0 "$COLLECTOR_RC"
