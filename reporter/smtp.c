@@ -123,6 +123,11 @@ void smtp_client_send(struct smtp_client *c, const char *from, const char *rcpt,
     curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
+    /* After a failed transfer libcurl still sends QUIT and waits for its reply, and that wait
+     * ignores CURLOPT_TIMEOUT: it is bounded by this (120 s by default), per connection. A
+     * relay that stalls would hold the run for two minutes per message without it. */
+    curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+                     (long)(cfg->timeout_ms + 999) / 1000);
     curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
     curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
     curl_easy_setopt(h, CURLOPT_DEBUGDATA, c);

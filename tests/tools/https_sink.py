@@ -5,7 +5,8 @@ usage: https_sink.py DIR PORT CERT KEY [--count-only]
 
 Each POST body is written to DIR/post-N.gz, its path and headers to DIR/post-N.hdr. The answer
 is read from DIR/mode before each request: "200" (default), "201", "503", "400", "429",
-"301" or "stall" (never answers within the client's timeout). DIR/ready appears once the
+"301", "stall" (never answers within the client's timeout) or "delay:SECONDS" (keeps the
+report, answers 200 that much later). DIR/ready appears once the
 server listens; --count-only keeps only a counter (DIR/count, written on exit)."""
 import http.server
 import os
@@ -42,6 +43,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode == "stall":
             time.sleep(30)
             return
+        delay = 0.0
+        if mode.startswith("delay:"):
+            delay, mode = float(mode[6:]), "200"
         code = int(mode)
         if 200 <= code <= 299:
             with srv.lock:
@@ -56,6 +60,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 with open(base + ".gz.tmp", "wb") as f:
                     f.write(body)
                 os.rename(base + ".gz.tmp", base + ".gz")
+        time.sleep(delay)  # kept first: the answer is what gets late
         text = {200: b"ok", 201: b"created", 503: b"busy, come back later", 400: b"bad report",
                 429: b"slow down", 301: b""}.get(code, b"")
         self.send_response(code)

@@ -7,7 +7,10 @@ usage: smtp_sink.py DIR PORT CERT KEY [--require-starttls] [--no-starttls] [--co
 Every accepted message is written to DIR/mail-N.eml and its envelope to DIR/mail-N.env
 ("MAIL FROM" then one RCPT per line). The reply to DATA is read from DIR/mode before each
 message: a file holding e.g. "451" or "550" makes the sink refuse with that code; no file (or
-"250") accepts. DIR/ready appears once the server listens. --count-only keeps only a counter
+"250") accepts. Fault modes: "drop-mid-data" closes the connection after the first line of the
+message, "drop-after-data" after the whole message but before the reply to the final dot (the
+client cannot know whether it was taken; the sink does not keep it), "stall" never replies to
+the final dot, "delay:SECONDS" keeps the message and waits that long before replying 250. DIR/ready appears once the server listens. --count-only keeps only a counter
 (DIR/count, written on exit) for benchmarks."""
 import asyncio
 import os
@@ -27,6 +30,14 @@ REPLIES = {
 }
 
 
+def read_mode(out):
+    try:
+        with open(os.path.join(out, "mode")) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return ""
+
+
 class Handler:
     def __init__(self, out, count_only):
         self.out = out
@@ -35,14 +46,14 @@ class Handler:
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
-        mode = ""
-        try:
-            with open(os.path.join(self.out, "mode")) as f:
-                mode = f.read().strip()
-        except FileNotFoundError:
-            pass
+        mode = read_mode(self.out)
         if mode in REPLIES:
             return REPLIES[mode]
+        if mode == "drop-after-data":
+            server.transport.abort()
+            return "421 4.3.0 (never sent: the connection is gone)"
+        if mode == "stall":
+            await asyncio.sleep(3600)
         with self.lock:
             self.n += 1
             n = self.n
@@ -57,7 +68,26 @@ class Handler:
                 f.write(envelope.original_content)
             os.rename(base + ".env.tmp", base + ".env")
             os.rename(base + ".eml.tmp", base + ".eml")
+        if mode.startswith("delay:"):
+            # kept first, like a real relay that has queued the message before it replies
+            await asyncio.sleep(float(mode[6:]))
         return "250 2.0.0 Ok: queued as T%d" % n
+
+
+class SinkSMTP(SMTP):
+    """aiosmtpd's server, plus the "drop-mid-data" fault: the connection is cut while the
+    client is still sending the message."""
+
+    def __init__(self, handler, **kw):
+        super().__init__(handler, **kw)
+        self.out = handler.out
+
+    async def smtp_DATA(self, arg):
+        if read_mode(self.out) != "drop-mid-data" or not self.envelope.rcpt_tos:
+            return await super().smtp_DATA(arg)
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        await self._reader.readuntil(b"\r\n")
+        self.transport.abort()
 
 
 class TLSController(Controller):
@@ -75,7 +105,7 @@ class TLSController(Controller):
                 return AuthResult(success=ok, handled=False)
 
             kw.update(authenticator=check, auth_required=True, auth_require_tls=False)
-        return SMTP(self.handler, data_size_limit=64 * 1024 * 1024, **kw)
+        return SinkSMTP(self.handler, data_size_limit=64 * 1024 * 1024, **kw)
 
 
 def main():
