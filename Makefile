@@ -2,7 +2,7 @@
 #   make                 build/tlsrpt
 #   make check           every test (unit, end-to-end); ends with "N passed, N failed"
 #   make SANITIZE=1 check   the same under ASan + UBSan (objects in build/asan/)
-#   make check-valgrind  the test suite with every tlsrpt run under valgrind
+#   make check-valgrind  the test suite with every tlsrpt run under valgrind (TESTS=PATTERN: part)
 #   make bench           benchmarks, results in bench/RESULTS.md
 #   make fuzz            every fuzz target (clang libFuzzer) for FUZZ_SECONDS each; see fuzz/README.md
 #   make man             the man pages (build/man/), from man/*.scd with scdoc
@@ -149,7 +149,7 @@ check-valgrind: all
 	  TLSRPT_WRAPPER="valgrind -q --vgdb=no --num-callers=40 --error-exitcode=99 --leak-check=full \
 	  --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 	  --suppressions=$(abspath tests/valgrind.supp) --log-file=$(abspath $(VALGRIND_LOGS))/vg.%p.log" \
-	  sh tests/run.sh
+	  sh tests/run.sh $(TESTS)
 
 bench: all
 	BUILD=$(BUILD) sh bench/run.sh

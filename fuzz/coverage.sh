@@ -25,6 +25,7 @@ sources() {
     config) echo lib/config.c ;;
     exchange) echo collector/exchange.c collector/counters.c ;;
     rua) echo reporter/rua.c reporter/addr.c ;;
+    dns) echo reporter/dns.c ;;
     *) ls "fuzz/fuzz_$1.c" ;;
     esac
 }

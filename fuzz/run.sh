@@ -17,6 +17,7 @@ seeds() {
     config) echo fuzz/seeds/config etc ;;
     exchange) echo fuzz/seeds/exchange ;;
     rua) echo fuzz/seeds/rua ;;
+    dns) echo fuzz/seeds/dns ;;
     esac
     echo "tests/data/fuzz-regressions/$1"
 }
@@ -36,7 +37,7 @@ bin=$dir/fuzz_$name
 # Longest input tried: large enough for the real vectors' shapes (1024 failure details,
 # deep nesting), small enough to keep executions fast.
 case "$name" in
-config | rua) max_len=8192 ;;
+config | rua | dns) max_len=8192 ;;
 exchange) max_len=65536 ;;
 *) max_len=32768 ;;
 esac

@@ -50,6 +50,16 @@ struct dns_addr {
 enum dns_status dns_addr_lookup(struct dns_resolver *r, const char *host, struct dns_addr *out,
                                 size_t max, size_t *n, char *err, size_t errsize);
 
+/* The parsers behind the lookups, pure (fuzz/fuzz_dns.c): the TXT records of a DNS answer
+ * message (records of other types, such as the CNAMEs of a chain, are skipped), and the
+ * addresses of type ns_t_a or ns_t_aaaa, appended to out[*n] up to max (records past max
+ * still count as found). A malformed message is DNS_TEMPFAIL, as the lookups report it. */
+enum dns_status dns_txt_parse(const unsigned char *answer, size_t alen, struct dns_txt *out,
+                              char *err, size_t errsize);
+enum dns_status dns_addr_parse(const unsigned char *answer, size_t alen, int type,
+                               struct dns_addr *out, size_t max, size_t *n, char *err,
+                               size_t errsize);
+
 /* Textual form of an address (inet_ntop). */
 const char *dns_addr_str(const struct dns_addr *a, char *out, size_t size);
 

@@ -1,6 +1,8 @@
 #!/bin/sh
-# Sets up everything (Debian packages), builds, and runs every test: the normal build, then
-# the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Sets up everything (Debian packages), builds, and runs every test three times: the normal
+# build, the sanitizer build (AddressSanitizer + UndefinedBehaviorSanitizer), and the normal
+# build with every tlsrpt process and unit test under valgrind (about 20 minutes on 2 cores;
+# TLSRPT_TEST_VALGRIND=0 leaves it out for a quicker loop).
 # Ends with one line "N passed, N failed"; exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -12,15 +14,22 @@ make -j"$jobs" SANITIZE=1 all >/dev/null || { echo "sanitizer build failed"; exi
 
 total_pass=0
 total_fail=0
-for variant in normal sanitizers; do
-    if [ "$variant" = normal ]; then build=build; else build=build/asan; fi
-    echo "== tests: $variant build ($build)"
-    out=$(BUILD=$build sh tests/run.sh "${1:-}" 2>&1 | tee /dev/stderr | tail -n 1)
+# variant NAME COMMAND...: runs one pass of the suite, adds its "N passed, N failed" line
+variant() {
+    name=$1
+    shift
+    echo "== tests: $name"
+    out=$("$@" 2>&1 | tee /dev/stderr | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
     p=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
     f=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
     [ -n "$p" ] || { p=0; f=1; }
     total_pass=$((total_pass + p))
     total_fail=$((total_fail + f))
-done
+}
+variant "normal build (build)" env BUILD=build sh tests/run.sh "${1:-}"
+variant "ASan + UBSan build (build/asan)" env BUILD=build/asan sh tests/run.sh "${1:-}"
+if [ "${TLSRPT_TEST_VALGRIND:-1}" != 0 ]; then
+    variant "valgrind, normal build" make -s check-valgrind TESTS="${1:-}"
+fi
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -6,17 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib/reporter.sh"
 
-make_pki || exit 1
-start_smtp "$T/smtp" --require-starttls || exit 1
-start_https "$T/https" || exit 1
-U="https://reports.example.test:$HTTPS_PORT/r"
-cat > "$T/records" <<CONF
-address=/reports.example.test/127.0.0.1
-$(dns_txt _smtp._tls.a.test "v=TLSRPTv1; rua=mailto:r@a.test,$U")
-$(dns_txt tlsrpt._domainkey.example.net "v=DKIM1; k=rsa; s=tlsrpt; p=$(dkim_pub rsa-sha256)")
-CONF
-start_dns "$T/records" || exit 1
-dkim_key rsa-sha256 > /dev/null
+start_a_test || exit 1
 write_config "$T/c.conf" delivery.retry_initial=5m delivery.retry_hours=24
 C="$T/c.conf"
 

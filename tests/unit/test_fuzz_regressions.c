@@ -9,6 +9,7 @@
 #define FUZZ_NO_ENTRY
 #include "fuzz/fuzz_config.c"
 #include "fuzz/fuzz_datagram.c"
+#include "fuzz/fuzz_dns.c"
 #include "fuzz/fuzz_exchange.c"
 #include "fuzz/fuzz_record.c"
 #include "fuzz/fuzz_rua.c"
@@ -122,6 +123,7 @@ int main(void)
         {"config", fuzz_config, {"fuzz/seeds/config"}},
         {"exchange", fuzz_exchange, {"fuzz/seeds/exchange"}},
         {"rua", fuzz_rua, {"fuzz/seeds/rua"}},
+        {"dns", fuzz_dns, {"fuzz/seeds/dns"}},
     };
     for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
         char dir[256];

@@ -11,6 +11,8 @@
 #   add_report DAY DOMAIN         records results for DOMAIN on DAY, aggregates, prints the id
 #   q SQL                         sqlite3 query on $DB
 #   dkim_ok MESSAGE JSON [--lf]   dkimpy strict verification + attachment check
+#   start_a_test                  all of the above for one domain: a.test's record names
+#                                 mailto:r@a.test and $U (the HTTPS sink), RSA key in place
 TOOLS_PY="$TOP/tests/tools"
 
 make_pki() {
@@ -184,4 +186,22 @@ start_big_dns() {
     local pid=$!
     on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
     wait_for 20 test -f "$1.ready" || { echo "dns_big did not start:"; cat "$T/dns_big.log"; return 1; }
+}
+
+# start_a_test: the PKI, an SMTP sink requiring STARTTLS ($T/smtp), an HTTPS sink ($T/https),
+# dnsmasq publishing _smtp._tls.a.test (rua = mailto:r@a.test and $U, the HTTPS sink's URL)
+# and the DKIM key record of example.net, and the RSA DKIM key in $T. The records file is
+# $T/records (append and start_dns again for more).
+start_a_test() {
+    make_pki || return 1
+    start_smtp "$T/smtp" --require-starttls || return 1
+    start_https "$T/https" || return 1
+    U="https://reports.example.test:$HTTPS_PORT/r"
+    cat > "$T/records" <<CONF
+address=/reports.example.test/127.0.0.1
+$(dns_txt _smtp._tls.a.test "v=TLSRPTv1; rua=mailto:r@a.test,$U")
+$(dns_txt tlsrpt._domainkey.example.net "v=DKIM1; k=rsa; s=tlsrpt; p=$(dkim_pub rsa-sha256)")
+CONF
+    start_dns "$T/records" || return 1
+    dkim_key rsa-sha256 > /dev/null
 }
