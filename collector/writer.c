@@ -1,7 +1,7 @@
 /* The collector's writer thread: every flush_interval it takes the counters the parser has
  * filled and commits them in one transaction. When a commit fails (database locked, disk
  * full) the counters are kept and merged with the next batch, so nothing is lost until the
- * kept counters exceed PENDING_MAX_BYTES; then they are dropped and reported as lost. */
+ * kept counters exceed [collector] max_pending; then they are dropped and reported as lost. */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -14,7 +14,6 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 
-#define PENDING_MAX_BYTES (256u << 20)
 /* After the stop signal the last commit is retried for SHUTDOWN_RETRY_MS with a short busy
  * timeout: well within a service manager's stop timeout (systemd: 90 s), whose SIGKILL would
  * lose everything pending without a word. (20 tries at the 10 s busy timeout took 228 s
@@ -74,7 +73,7 @@ static int flush(struct collector *c, struct counters *batch)
         return 0;
     }
     c->commit_failures++;
-    if (counters_bytes(&c->pending) > PENDING_MAX_BYTES) {
+    if (counters_bytes(&c->pending) > (size_t)c->cfg->max_pending) {
         log_error("database unavailable too long; dropping uncommitted counters lost=%llu",
                   (unsigned long long)c->pending.accepted);
         c->lost += c->pending.accepted;

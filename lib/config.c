@@ -32,6 +32,9 @@ const struct config_key config_keys[] = {
      "when started as root, drop to this user after binding the socket"},
     {"collector", "flush_interval", CT_DURATION, OFF(flush_interval_ms), "1s", 10, DAY_MS, NULL,
      "how often counters are committed to the database"},
+    {"collector", "max_pending", CT_SIZE, OFF(max_pending), "256M", 1L << 20, 1L << 36, NULL,
+     "memory for counters not yet committed while the database fails (locked, disk full);"
+     " past it they are dropped and logged as lost"},
     {"collector", "summary_interval", CT_DURATION, OFF(summary_interval_ms), "5m", 1000, DAY_MS,
      NULL, "how often a one-line summary (received, stored, rejected) is logged"},
     {"collector", "dump_invalid_dir", CT_STRING, OFF(dump_invalid_dir), "", 0, 0, NULL,

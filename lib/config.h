@@ -20,6 +20,7 @@ struct config {
     char *socket_group;
     char *user;                  /* drop to this user after binding ("" = stay) */
     long flush_interval_ms;
+    long max_pending;            /* bytes of uncommitted counters kept while commits fail */
     long summary_interval_ms;
     char *dump_invalid_dir;
     char *log_file;

@@ -8,6 +8,8 @@
 #   hc_sql DB SQL                 one value from sqlite3 (the CLI, not tlsrpt)
 #   hc_accepted DB                datagrams stored as accepted
 #   hc_field NAME LINE            the value of NAME=value in a key=value line
+#   hc_lock_db DB NAME            another process takes the database's write lock and keeps it
+#   hc_unlock_db                  ... until this (its transaction, a row with outcome NAME, commits)
 
 hc_conf() {
     local file=$1 db=$2
@@ -64,4 +66,27 @@ hc_accepted() {
 
 hc_field() {
     printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
+}
+
+# hc_lock_db DB NAME: another process (sqlite3, reading its commands from a FIFO on fd 3, so
+# that the test decides when COMMIT comes) takes the write lock, and writes a datagram_counts
+# row with outcome NAME; "locked" in its output shows it holds the lock.
+hc_lock_db() {
+    rm -f "$T/sql.fifo" "$T/holder.out"
+    mkfifo "$T/sql.fifo"
+    sqlite3 "$1" < "$T/sql.fifo" > "$T/holder.out" 2>&1 &
+    HC_HOLDER=$!
+    on_exit "kill $HC_HOLDER 2>/dev/null"
+    exec 3> "$T/sql.fifo"
+    printf "BEGIN EXCLUSIVE;\nINSERT INTO datagram_counts VALUES (0, '%s', 1);\n.print locked\n" \
+        "$2" >&3
+    local i=0
+    while ! grep -q locked "$T/holder.out" && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    check "$2: another process holds the write lock" grep -q locked "$T/holder.out"
+}
+
+hc_unlock_db() {
+    printf "COMMIT;\n.quit\n" >&3
+    exec 3>&-
+    wait "$HC_HOLDER"
 }

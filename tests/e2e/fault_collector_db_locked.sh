@@ -23,28 +23,8 @@ i=0
 while [ "$(hc_accepted "$db")" != "$sent1" ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 check_eq "before the lock: all $sent1 stored" "$sent1" "$(hc_accepted "$db")"
 
-# lock_db NAME: another process (sqlite3, reading its commands from a FIFO on fd 3, so that
-# the test decides when COMMIT comes) takes the write lock; "locked" shows it holds it.
-lock_db() {
-    rm -f "$T/sql.fifo" "$T/holder.out"
-    mkfifo "$T/sql.fifo"
-    sqlite3 "$db" < "$T/sql.fifo" > "$T/holder.out" 2>&1 &
-    holder=$!
-    on_exit "kill $holder 2>/dev/null"
-    exec 3> "$T/sql.fifo"
-    printf "BEGIN EXCLUSIVE;\nINSERT INTO datagram_counts VALUES (0, '%s', 1);\n.print locked\n" \
-        "$1" >&3
-    local i=0
-    while ! grep -q locked "$T/holder.out" && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    check "$1: another process holds the write lock" grep -q locked "$T/holder.out"
-}
-unlock_db() {
-    printf "COMMIT;\n.quit\n" >&3
-    exec 3>&-
-    wait "$holder"
-}
 
-lock_db lock-holder
+hc_lock_db "$db" lock-holder
 
 out=$("$TOOLS/dgram_load" -R 2000 -d "$hold" "$sock" "${vectors[@]}")
 sent2=$(hc_field sent "$out")
@@ -55,7 +35,7 @@ check "while locked: the collector is running" kill -0 "$HC_PID"
 check_eq "while locked: nothing more was stored" "$sent1" \
     "$(sqlite3 "$db" "SELECT coalesce(sum(count), 0) FROM datagram_counts WHERE outcome = 'accepted'")"
 
-unlock_db
+hc_unlock_db
 i=0
 while [ "$(hc_accepted "$db")" != "$((sent1 + sent2))" ] && [ "$i" -lt 150 ]; do
     sleep 0.1
@@ -75,7 +55,7 @@ check_eq "integrity_check" ok "$(hc_sql "$db" 'PRAGMA integrity_check')"
 
 # Stop while the database stays locked.
 hc_start "$T/tlsrpt.conf" "$sock" "$T/collector2.log" || exit 1
-lock_db lock-holder-2
+hc_lock_db "$db" lock-holder-2
 before=$(hc_accepted "$db")
 out=$("$TOOLS/dgram_load" -R 2000 -d 1 "$sock" "${vectors[@]}")
 sent3=$(hc_field sent "$out")
@@ -87,7 +67,7 @@ limit=20
 [ -n "${TLSRPT_WRAPPER:-}" ] && limit=40
 check "stop while locked: done in ${took}s (at most ${limit}s)" test "$took" -le "$limit"
 check_eq "stop while locked: exit 1 (counters lost)" 1 "$HC_RC"
-unlock_db
+hc_unlock_db
 reported=$(sed -n 's/.*could not commit at shutdown lost=\([0-9]*\).*/\1/p' "$T/collector2.log")
 check_eq "stop while locked: reported lost = sent - stored" "$((sent3 - ($(hc_accepted "$db") - before)))" \
     "${reported:-none}"
