@@ -14,12 +14,17 @@ make -j"$jobs" SANITIZE=1 all >/dev/null || { echo "sanitizer build failed"; exi
 
 total_pass=0
 total_fail=0
+# The output goes on to stdout as it comes, and into a file to find the summary line in (tee
+# to /dev/stderr would reopen it: into a log file, at offset 0, over what was written).
+log=$(mktemp /tmp/tlsrpt-test.XXXXXX)
+trap 'rm -f "$log"' EXIT
 # variant NAME COMMAND...: runs one pass of the suite, adds its "N passed, N failed" line
 variant() {
     name=$1
     shift
     echo "== tests: $name"
-    out=$("$@" 2>&1 | tee /dev/stderr | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+    "$@" 2>&1 | tee "$log"
+    out=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
     p=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
     f=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
     [ -n "$p" ] || { p=0; f=1; }

@@ -35,14 +35,14 @@ on_exit "kill $HOLE_PID 2>/dev/null"
 wait_for 20 test -f "$T/hole.ready" || { fail "DNS black hole did not start"; exit 1; }
 
 R1=$(add_report 2026-03-01 a.test)
-write_config "$C" delivery.dns_servers=127.0.0.1:$HOLE_PORT delivery.timeout=2s
+write_config "$C" delivery.dns_servers=127.0.0.1:$HOLE_PORT delivery.connect_timeout=2s
 rc=$(run_send "$T/d1.log" 60 --now 2026-03-02T01:00:00Z send --report-id "$R1")
 check_eq "DNS never answers: the run ends, exit 75 (rerun later)" "75" "$rc"
 check "the resolver really asked the silent server" test "$(cat "$T/hole.count" 2>/dev/null || echo 0)" -ge 1
 check_eq "DNS timeout: the lookup is retrying with a next attempt" "retrying|1|1" "$(row "$R1" '')"
 check "DNS timeout: reason logged" grep -q "delivery deferred domain=a.test rua=(lookup) .*DNS lookup of _smtp._tls.a.test failed: SERVFAIL or timeout" "$T/d1.log"
 check_eq "DNS timeout: nothing sent" "0|0" "$(mails)|$(posts)"
-write_config "$C" delivery.timeout=2s
+write_config "$C"
 rc=$(run_send "$T/d2.log" 60 --now 2026-03-02T01:10:00Z send --report-id "$R1")
 check_eq "DNS answers again: the retry delivers" "0|sent|1|1" "$rc|$(q "SELECT group_concat(state, ',') FROM (SELECT DISTINCT state FROM deliveries WHERE report_id = '$R1' AND rua <> '')")|$(mails)|$(posts)"
 
