@@ -81,20 +81,19 @@ int cmd_aggregate(struct config *cfg, int argc, char **argv)
         {0, 0, 0, 0}};
     struct aggregate_params p = {0};
     char domain[DOMAIN_MAX], submitter[DOMAIN_MAX], err[512];
-    const char *why;
     int opt, have_day = 0;
 
     p.now = clock_now();
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
         case 'd':
-            if (day_parse(optarg, &p.day) != 0)
-                return cmd_usage(usage_text, "--day: \"%s\" is not a day (YYYY-MM-DD)", optarg);
+            if (cmd_opt_day(usage_text, "--day", optarg, &p.day) != 0)
+                return EXIT_USAGE;
             have_day = 1;
             break;
         case 'D':
-            if (domain_normalize(optarg, strlen(optarg), domain, &why) != 0)
-                return cmd_usage(usage_text, "--domain: \"%s\": %s", optarg, why);
+            if (cmd_opt_domain(usage_text, "--domain", optarg, domain) != 0)
+                return EXIT_USAGE;
             p.domain = domain;
             break;
         case 'f':

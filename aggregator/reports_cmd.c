@@ -46,20 +46,19 @@ int cmd_reports(struct config *cfg, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},      {0, 0, 0, 0}};
     struct report_filter f = {0};
     char day[16], domain[DOMAIN_MAX];
-    const char *why;
     time_t t;
     int opt, json = 0;
 
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
         case 'd':
-            if (day_parse(optarg, &t) != 0)
-                return cmd_usage(usage_text, "--day: \"%s\" is not a day (YYYY-MM-DD)", optarg);
+            if (cmd_opt_day(usage_text, "--day", optarg, &t) != 0)
+                return EXIT_USAGE;
             f.day = day_format(t, day);
             break;
         case 'D':
-            if (domain_normalize(optarg, strlen(optarg), domain, &why) != 0)
-                return cmd_usage(usage_text, "--domain: \"%s\": %s", optarg, why);
+            if (cmd_opt_domain(usage_text, "--domain", optarg, domain) != 0)
+                return EXIT_USAGE;
             f.domain = domain;
             break;
         case 'a':

@@ -213,13 +213,15 @@ int cmd_stats(struct config *cfg, int argc, char **argv)
     enum format format = FMT_TABLE;
     int opt, have_day = 0, have_range = 0, formats = 0;
     time_t t;
+    char domain[DOMAIN_MAX];
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
         case 'd':
         case 's':
         case 'u':
-            if (day_parse(optarg, &t) != 0)
-                return cmd_usage(usage_text, "\"%s\" is not a day (YYYY-MM-DD)", optarg);
+            if (cmd_opt_day(usage_text, opt == 'd' ? "--day" : opt == 's' ? "--since" : "--until",
+                            optarg, &t) != 0)
+                return EXIT_USAGE;
             if (opt == 'd') {
                 q.since = t;
                 q.until = t + SECONDS_PER_DAY;
@@ -233,7 +235,9 @@ int cmd_stats(struct config *cfg, int argc, char **argv)
             }
             break;
         case 'D':
-            q.domain = optarg;
+            if (cmd_opt_domain(usage_text, "--domain", optarg, domain) != 0)
+                return EXIT_USAGE;
+            q.domain = domain;
             break;
         case 'b':
             if ((g = stats_grouping_find(optarg)) == NULL)

@@ -103,8 +103,8 @@ int cmd_export(struct config *cfg, int argc, char **argv)
     int opt;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (opt == 'd') {
-            if (day_parse(optarg, &day) != 0)
-                return cmd_usage(usage_text, "--day: \"%s\" is not a day (YYYY-MM-DD)", optarg);
+            if (cmd_opt_day(usage_text, "--day", optarg, &day) != 0)
+                return EXIT_USAGE;
         } else if (opt == 's') {
             source = optarg;
         } else if (opt == 'h') {

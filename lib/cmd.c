@@ -2,7 +2,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 
@@ -24,6 +26,21 @@ int cmd_usage(const char *usage, const char *fmt, ...)
     }
     fprintf(stderr, "usage: tlsrpt [global options] %s\n", usage);
     return EXIT_USAGE;
+}
+
+int cmd_opt_day(const char *usage, const char *opt, const char *arg, time_t *day)
+{
+    if (day_parse(arg, day) == 0)
+        return 0;
+    return cmd_usage(usage, "%s: \"%s\" is not a day (YYYY-MM-DD)", opt, arg);
+}
+
+int cmd_opt_domain(const char *usage, const char *opt, const char *arg, char out[DOMAIN_MAX])
+{
+    const char *why = NULL;
+    if (domain_normalize(arg, strlen(arg), out, &why) == 0)
+        return 0;
+    return cmd_usage(usage, "%s: \"%s\": %s", opt, arg, why);
 }
 
 struct db *cmd_open_db(const struct config *cfg)

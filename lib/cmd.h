@@ -2,7 +2,10 @@
 #ifndef TLSRPT_CMD_H
 #define TLSRPT_CMD_H
 
+#include <time.h>
+
 #include "config.h"
+#include "domain.h"
 
 #define EXIT_OK 0
 #define EXIT_ERROR 1    /* configuration or operational error */
@@ -18,6 +21,13 @@ int cmd_help(const char *usage);
 
 /* Prints "tlsrpt CMD: message" and the usage line to stderr; returns EXIT_USAGE. */
 int cmd_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Option values several commands take, checked alike: on a bad value they print the usage
+ * error naming the option (opt, e.g. "--day") and return EXIT_USAGE, else 0.
+ * cmd_opt_day: YYYY-MM-DD, the start of that UTC day in *day. cmd_opt_domain: the domain as
+ * it is stored (lower case, A-labels, no trailing dot), so "Example.COM." finds example.com. */
+int cmd_opt_day(const char *usage, const char *opt, const char *arg, time_t *day);
+int cmd_opt_domain(const char *usage, const char *opt, const char *arg, char out[DOMAIN_MAX]);
 
 /* Opens cfg->database, logging the reason on failure (NULL). */
 struct db *cmd_open_db(const struct config *cfg);

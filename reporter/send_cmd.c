@@ -388,17 +388,20 @@ int cmd_send(struct config *cfg, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     struct delivery_filter f = {NULL, NULL, NULL};
+    char domain[DOMAIN_MAX];
     int dry_run = 0, check = 0, wait = 0, opt;
     time_t t;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
         case 'd':
-            if (day_parse(optarg, &t) != 0)
-                return cmd_usage(usage_text, "\"%s\" is not a day (YYYY-MM-DD)", optarg);
+            if (cmd_opt_day(usage_text, "--day", optarg, &t) != 0)
+                return EXIT_USAGE;
             f.day = optarg;
             break;
         case 'D':
-            f.domain = optarg;
+            if (cmd_opt_domain(usage_text, "--domain", optarg, domain) != 0)
+                return EXIT_USAGE;
+            f.domain = domain;
             break;
         case 'r':
             f.report_id = optarg;

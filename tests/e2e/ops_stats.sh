@@ -40,6 +40,12 @@ golden by-mx.csv --by mx --csv --day 2026-11-29
 golden by-mx-top2.txt --by mx --top 2
 golden by-source.txt --by source
 golden one-domain.json --domain example.com --json
+# --domain is taken as the database stores domains: lower case, no trailing dot
+tlsrpt --db "$DB" stats --domain EXAMPLE.Com. --json > "$T/one-domain-mixed.json" 2>&1
+check "stats --domain EXAMPLE.Com. is example.com" cmp -s "$G/one-domain.json" "$T/one-domain-mixed.json"
+tlsrpt --db "$DB" stats --since 2026-11-31 > /dev/null 2> "$T/since.err"
+check_eq "stats --since not a day: usage error" 2 $?
+check "the error names --since" grep -q -- '--since: "2026-11-31" is not a day' "$T/since.err"
 
 # The default JSON shape other tests and scripts rely on.
 shape=$($PY -c 'import json,sys; r=json.load(sys.stdin)[0]; print(sorted(r))' \

@@ -121,8 +121,8 @@ check_eq "--domain other.test leaves a.test alone" "0" "$(q "SELECT count(*) FRO
 tlsrpt --config "$C" --now 2026-03-08T01:00:00Z send --domain a.test 2> "$T/sp1.log"
 next=$(q "SELECT next_attempt FROM deliveries WHERE report_id = '$R7' AND rua = '' AND state = 'pending'")
 check "spread: first attempt planned within the hour" test -n "$next" -a "${next:-0}" -ge 1772931600 -a "${next:-0}" -le 1772935200
-tlsrpt --config "$C" --now 2026-03-08T02:00:01Z send --domain a.test 2> "$T/sp2.log"
-check_eq "spread: sent once due" "sent|sent" "$(q "SELECT group_concat(state, '|') FROM deliveries WHERE report_id = '$R7'")"
+tlsrpt --config "$C" --now 2026-03-08T02:00:01Z send --domain A.Test. 2> "$T/sp2.log"
+check_eq "spread: sent once due (--domain A.Test. is a.test)" "sent|sent" "$(q "SELECT group_concat(state, '|') FROM deliveries WHERE report_id = '$R7'")"
 
 # two `send` runs at the same time (a timer and a hand-started run): each delivery once
 write_config "$C" delivery.concurrency=4

@@ -11,21 +11,6 @@
 
 #define VEC "tests/data/vectors/"
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
-        return NULL;
-    struct buf b = BUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(fp);
-    *len = b.len;
-    return buf_steal(&b);
-}
-
 struct file_case {
     const char *file;
     const char *reason; /* NULL = accepted */
@@ -161,7 +146,7 @@ static void test_files(void)
     struct datagram_error err;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         size_t len;
-        char *data = slurp(files[i].file, &len);
+        char *data = unit_slurp(files[i].file, &len);
         char name[300];
         const char *base = strrchr(files[i].file, '/') + 1;
         snprintf(name, sizeof name, "datagram %s %s", base,
@@ -213,7 +198,7 @@ static void test_values(void)
     struct tls_result *r = calloc(1, sizeof *r);
     struct datagram_error err;
     size_t len;
-    char *data = slurp(VEC "libtlsrpt/18-json-escapes.dgram", &len);
+    char *data = unit_slurp(VEC "libtlsrpt/18-json-escapes.dgram", &len);
     int rc = data ? datagram_parse(data, len, r, &err) : -1;
     UNIT_CHECK("vector 18 parses", rc == 0, "rc=%d", rc);
     if (rc == 0) {
@@ -230,13 +215,13 @@ static void test_values(void)
     free(data);
 
     struct buf k1 = BUF_INIT, k2 = BUF_INIT;
-    data = slurp(VEC "libtlsrpt/01-sts-success.dgram", &len);
+    data = unit_slurp(VEC "libtlsrpt/01-sts-success.dgram", &len);
     if (data && datagram_parse(data, len, r, &err) == 0) {
         counters_compile(r, &k1);
         tls_result_free(r);
     }
     free(data);
-    data = slurp(VEC "libtlsrpt/02-sts-success-uppercase-trailing-dot.dgram", &len);
+    data = unit_slurp(VEC "libtlsrpt/02-sts-success-uppercase-trailing-dot.dgram", &len);
     if (data && datagram_parse(data, len, r, &err) == 0) {
         counters_compile(r, &k2);
         tls_result_free(r);
@@ -248,7 +233,7 @@ static void test_values(void)
     buf_free(&k1);
     buf_free(&k2);
 
-    data = slurp(VEC "libtlsrpt/03-sts-202-host-mismatch-ipv6.dgram", &len);
+    data = unit_slurp(VEC "libtlsrpt/03-sts-202-host-mismatch-ipv6.dgram", &len);
     if (data && datagram_parse(data, len, r, &err) == 0) {
         UNIT_STR_EQ("IPv6 sending-mta-ip in RFC 5952 form", "2001:db8:25::1",
                     r->policies[0].details[0].field[DF_SENDING_MTA_IP]);

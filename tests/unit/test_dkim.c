@@ -106,17 +106,6 @@ static void check_refused(const char *name, const char *key, const char *alg, co
     dkim_signer_free(s);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    static char buf[16384];
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[n] = '\0';
-    return strdup(buf);
-}
-
 /* The key text without its PEM armour: bare base64 DER, which libopendkim also reads. */
 static char *bare_der(const char *pem)
 {
@@ -146,8 +135,8 @@ static const char rsa512[] =
 
 static void check_from_key(void)
 {
-    char *rsa = slurp("tests/data/reporter/dkim-rsa.pem");
-    char *ed = slurp("tests/data/reporter/dkim-ed25519.pem");
+    char *rsa = unit_slurp("tests/data/reporter/dkim-rsa.pem", NULL);
+    char *ed = unit_slurp("tests/data/reporter/dkim-ed25519.pem", NULL);
     char *rsa_der = bare_der(rsa);
     char *cut = strdup(rsa);
     cut[strlen(cut) / 2] = '\0';
@@ -213,7 +202,7 @@ static void check_from_key(void)
  * mode is 0644. The caller unlinks and frees it. */
 static char *private_copy(const char *path, mode_t mode)
 {
-    char *text = slurp(path);
+    char *text = unit_slurp(path, NULL);
     char *tmp = strdup("/tmp/tlsrpt-test-dkim.XXXXXX");
     int fd = mkstemp(tmp);
     if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fchmod(fd, mode))

@@ -22,21 +22,6 @@
 
 typedef int target_fn(const uint8_t *data, size_t size);
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
-        return NULL;
-    struct buf b = BUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(fp);
-    *len = b.len;
-    return b.data ? buf_steal(&b) : xstrdup("");
-}
-
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
     return strcmp((*a)->d_name, (*b)->d_name);
@@ -58,7 +43,7 @@ static int replay_dir(const char *top, const char *dir, const char *label, targe
         char file[8192], name[512];
         size_t len;
         snprintf(file, sizeof file, "%s/%s", path, names[i]->d_name);
-        char *data = names[i]->d_name[0] == '.' ? NULL : slurp(file, &len);
+        char *data = names[i]->d_name[0] == '.' ? NULL : unit_slurp(file, &len);
         if (data != NULL) {
             fn((const uint8_t *)data, len); /* aborts on a violated property */
             files++;

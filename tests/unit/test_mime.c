@@ -33,21 +33,6 @@ static struct mime_report sample(void)
     return r;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
-        return NULL;
-    struct buf b = BUF_INIT;
-    char tmp[4096];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, fp)) > 0)
-        buf_append(&b, tmp, n);
-    fclose(fp);
-    *len = b.len;
-    return buf_steal(&b);
-}
-
 static int b64val(char c)
 {
     const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -93,7 +78,7 @@ static void test_golden(void)
         fclose(fp);
     }
     size_t glen = 0;
-    char *golden = read_file(GOLDEN, &glen);
+    char *golden = unit_slurp(GOLDEN, &glen);
     UNIT_CHECK("message equals " GOLDEN, golden && glen == b.len && memcmp(golden, b.data, glen) == 0,
                "differs (UPDATE_GOLDEN=1 rewrites it; review with git diff)");
     free(golden);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/buf.h"
+
 static int unit_failures;
 
 #define UNIT_CHECK(name, cond, ...)                                                                \
@@ -26,6 +28,24 @@ static int unit_failures;
         UNIT_CHECK(name, (w_ == NULL && g_ == NULL) || (w_ && g_ && strcmp(w_, g_) == 0),         \
                    "expected \"%s\", got \"%s\"", w_ ? w_ : "(null)", g_ ? g_ : "(null)");        \
     } while (0)
+
+/* The whole file, NUL-terminated (malloc'ed); its length in *len unless len is NULL.
+ * NULL when it cannot be opened. */
+static inline char *unit_slurp(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL)
+        return NULL;
+    struct buf b = BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(fp);
+    if (len != NULL)
+        *len = b.len;
+    return buf_steal(&b);
+}
 
 static inline int unit_status(void)
 {
