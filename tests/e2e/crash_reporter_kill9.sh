@@ -24,14 +24,7 @@ C="$T/c.conf"
 write_config "$C" delivery.concurrency=$CONC delivery.retry_initial=5m
 
 # one day of results for the 60 domains, one report each
-printf '[storage]\ndatabase = %s\n[report]\norganization_name = Example Networks\ncontact_info = tlsrpt@example.net\n' \
-    "$DB" > "$T/agg.conf"
-for i in $(seq -w 1 $N); do
-    for v in 06-nopolicy-success 08-nopolicy-201-starttls-partial-fields; do
-        sed "s/nopolicy\.example/d$i.test/g" "$DATA/vectors/libtlsrpt/$v.dgram"
-        echo
-    done
-done | tlsrpt --config "$T/agg.conf" record --time 2026-03-01T12:00:00Z 2> "$T/record.log"
+record_day 2026-03-01 $(for i in $(seq -w 1 $N); do echo "d$i.test"; done)
 tlsrpt --config "$T/agg.conf" --now 2026-03-02T00:30:00Z aggregate 2> "$T/aggregate.log"
 check_eq "$N reports built" "$N" "$(q "SELECT count(*) FROM reports WHERE day = '2026-03-01'")"
 

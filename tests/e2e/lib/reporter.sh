@@ -8,6 +8,7 @@
 #   start_smtp DIR [FLAGS]        SMTP sink on $SMTP_PORT (see tests/tools/smtp_sink.py)
 #   start_https DIR [FLAGS]       HTTPS sink on $HTTPS_PORT (see tests/tools/https_sink.py)
 #   write_config FILE [KEY=VALUE...]   a tlsrpt.conf for the sinks; KEY is section.key
+#   record_day DAY DOMAIN...      records two real results per DOMAIN on DAY (tlsrpt record)
 #   add_report DAY DOMAIN         records results for DOMAIN on DAY, aggregates, prints the id
 #   q SQL                         sqlite3 query on $DB
 #   dkim_ok MESSAGE JSON [--lf]   dkimpy strict verification + attachment check
@@ -151,18 +152,28 @@ PYEOF
 DB="$T/tlsrpt.sqlite"
 q() { sqlite3 -batch -noheader "$DB" "$1"; }
 
-# add_report DAY DOMAIN: counts results for DOMAIN on DAY with `tlsrpt record` (real libtlsrpt
-# datagrams: a successful no-policy-found session and a failed one) and builds the day's report
-# with `tlsrpt aggregate`; prints the report id and leaves the stored report in $T/ID.json
-# and its gzip bytes in $T/ID.json.gz.
-add_report() {
-    local day=$1 dom=$2 id
+# record_day DAY DOMAIN...: counts results for each DOMAIN on DAY with `tlsrpt record` (real
+# libtlsrpt datagrams: a successful no-policy-found session and a failed one), through
+# $T/agg.conf (the database, report settings, no retention limit), written on first use.
+record_day() {
+    local day=$1 dom v
+    shift
     [ -f "$T/agg.conf" ] || printf '[storage]\ndatabase = %s\nretention_days = 3650\n[report]\norganization_name = Example Networks\ncontact_info = tlsrpt@example.net\n' \
         "$DB" > "$T/agg.conf"
-    for v in 06-nopolicy-success 08-nopolicy-201-starttls-partial-fields; do
-        sed "s/nopolicy\.example/$dom/g" "$DATA/vectors/libtlsrpt/$v.dgram"
-        echo
+    for dom in "$@"; do
+        for v in 06-nopolicy-success 08-nopolicy-201-starttls-partial-fields; do
+            sed "s/nopolicy\.example/$dom/g" "$DATA/vectors/libtlsrpt/$v.dgram"
+            echo
+        done
     done | tlsrpt --config "$T/agg.conf" record --time "${day}T12:00:00Z" 2>> "$T/add_report.log"
+}
+
+# add_report DAY DOMAIN: record_day for DOMAIN, then builds the day's report with
+# `tlsrpt aggregate`; prints the report id and leaves the stored report in $T/ID.json and its
+# gzip bytes in $T/ID.json.gz.
+add_report() {
+    local day=$1 dom=$2 id
+    record_day "$day" "$dom"
     tlsrpt --config "$T/agg.conf" --now "$(date -u -d "$day + 1 day" +%Y-%m-%d)T00:30:00Z" \
         aggregate --day "$day" --domain "$dom" 2>> "$T/add_report.log"
     id=$(q "SELECT report_id FROM reports WHERE day = '$day' AND policy_domain = '$dom' AND superseded = 0")
