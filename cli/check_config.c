@@ -6,7 +6,6 @@
  * commented configuration file: etc/tlsrpt.conf.example is that output.
  * `tlsrpt send --check` is check_config_send(): the same checks for the reporter role. */
 #include <getopt.h>
-#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "cli/checks.h"
 #include "cli/commands.h"
 #include "lib/config.h"
+#include "lib/group.h"
 
 static const char usage_text[] = "check-config [--role all|collector|reporter] [--defaults]";
 
@@ -131,8 +131,10 @@ static void print_plan(FILE *out, const struct config *cfg, enum role role)
 static void check_collector(struct checks *c, const struct config *cfg)
 {
     checks_socket(c, cfg->socket);
-    if (cfg->socket_group[0] && getgrnam(cfg->socket_group) == NULL)
-        checks_error(c, "[collector] socket_group %s: no such group", cfg->socket_group);
+    gid_t gid;
+    const char *why;
+    if (cfg->socket_group[0] && group_resolve(cfg->socket_group, &gid, &why) != 0)
+        checks_error(c, "[collector] socket_group %s: %s", cfg->socket_group, why);
     if (cfg->user[0] && getpwnam(cfg->user) == NULL)
         checks_error(c, "[collector] user %s: no such user", cfg->user);
     if (cfg->dump_invalid_dir[0])

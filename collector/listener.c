@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/group.h"
 #include "lib/log.h"
 
 #define SD_LISTEN_FDS_START 3
@@ -125,10 +125,12 @@ static int bind_socket(struct listener *l, const struct config *cfg, const char 
         return -1;
     }
     if (cfg->socket_group[0] != '\0') {
-        struct group *gr = getgrnam(cfg->socket_group);
-        if (gr == NULL || chown(path, (uid_t)-1, gr->gr_gid) != 0) {
+        gid_t gid;
+        const char *why = NULL;
+        if (group_resolve(cfg->socket_group, &gid, &why) != 0 ||
+            chown(path, (uid_t)-1, gid) != 0) {
             log_error("cannot give socket=%s to group=%s error=\"%s\"", path, cfg->socket_group,
-                      gr ? strerror(errno) : "no such group");
+                      why ? why : strerror(errno));
             close(fd);
             unlink(path);
             return -1;

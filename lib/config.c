@@ -27,7 +27,7 @@ const struct config_key config_keys[] = {
     {"collector", "socket_mode", CT_MODE, OFF(socket_mode), "0660", 0, 0775, NULL,
      "permissions of the socket (octal; never world-writable)"},
     {"collector", "socket_group", CT_STRING, OFF(socket_group), "", 0, 0, NULL,
-     "group that owns the socket, e.g. postfix (empty: the collector's group)"},
+     "group that owns the socket, e.g. postfix, or a numeric gid (empty: the collector's group)"},
     {"collector", "user", CT_STRING, OFF(user), "", 0, 0, NULL,
      "when started as root, drop to this user after binding the socket"},
     {"collector", "flush_interval", CT_DURATION, OFF(flush_interval_ms), "1s", 10, DAY_MS, NULL,
