@@ -1,5 +1,5 @@
 #!/bin/bash
-# Aggregation benchmark (issue 3): one UTC day of counters for N policy domains, generated
+# Aggregation benchmark (issue 3): one UTC day of counters for N report domains, generated
 # straight into SQLite (bench/aggregate_gen.sql: 100 sessions and 3 distinct failure details
 # per domain, so N = 100,000 is 10 million sessions and 300,000 failure details), then
 #   - `tlsrpt aggregate` for the day: build, gzip and store every report in one transaction

@@ -98,7 +98,7 @@ static void print_plan(FILE *out, const struct config *cfg, enum role role)
                 cfg->database, value_of(cfg, "collector", "flush_interval", v, sizeof v));
     if (!(role & ROLE_REPORTER))
         return;
-    fprintf(out, "  aggregate: one report per policy domain and UTC day for policy types \"%s\"%s; "
+    fprintf(out, "  aggregate: one report per report domain and UTC day for policy types \"%s\"%s; "
                  "organization \"%s\", contact %s, submitter %s; keep %ld days\n",
             cfg->policy_types, cfg->skip_success_only ? ", skipping success-only days" : "",
             cfg->organization_name, cfg->contact_info, cfg->submitter, cfg->retention_days);

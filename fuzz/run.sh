@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 # Seed directories per target (read only); missing ones are skipped.
 seeds() {
     case "$1" in
-    datagram) echo tests/data/vectors/libtlsrpt tests/data/vectors/malformed fuzz/seeds/datagram ;;
+    datagram) echo tests/data/vectors/libtlsrpt tests/data/vectors/postfix-3.10 tests/data/vectors/malformed \
+        fuzz/seeds/datagram ;;
     record) echo tests/data/vectors/libtlsrpt tests/data/vectors/malformed fuzz/seeds/datagram \
         fuzz/seeds/record ;;
     config) echo fuzz/seeds/config etc ;;

@@ -80,7 +80,7 @@ extern const char *const deliveries_states[];
 /* The report's state from its rows: "new" (no row yet), pending, sent, no-record, failed,
  * gave-up. NULL on database error. */
 const char *deliveries_report_state(struct db *db, const char *report_id);
-/* The state of the current report (newest generation) of a day and policy domain, as above,
+/* The state of the current report (newest generation) of a day and report domain, as above,
  * or "none" when no report was built for it. NULL on database error. */
 const char *deliveries_day_state(struct db *db, const char *day, const char *policy_domain);
 /* The report's rows as a JSON array (times in RFC 3339), NULL on error. */

@@ -136,7 +136,7 @@ int mime_build(const struct mime_report *r, struct buf *out, char *err, size_t e
 {
     if (header_safe("From address", r->from, err, errsize) ||
         header_safe("To address", r->to, err, errsize) ||
-        header_safe("policy domain", r->policy_domain, err, errsize) ||
+        header_safe("report domain", r->policy_domain, err, errsize) ||
         header_safe("submitter", r->submitter, err, errsize) ||
         header_safe("report-id", r->report_id, err, errsize) ||
         header_safe("day", r->day, err, errsize))

@@ -8,7 +8,7 @@
 #     records of the sample domains and the key's _domainkey record;
 #  2. a collector on a temporary socket, its clock fixed to yesterday noon (--now), receives
 #     a day of results as an MTA sends them (libtlsrpt datagrams: build/tools/sample_day);
-#  3. tlsrpt aggregate --day yesterday: one RFC 8460 report per policy domain;
+#  3. tlsrpt aggregate --day yesterday: one RFC 8460 report per report domain;
 #  4. tlsrpt send with [delivery] transport = outbox: looks up each domain's record on the
 #     local dnsmasq, signs the mail with the demo key and writes it to DIR/outbox;
 #  5. prints the statistics, the reports and where the signed files are.

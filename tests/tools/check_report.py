@@ -6,8 +6,9 @@
   check_report.py wire GOLDEN WIRE   WIRE (the bytes sent) is GOLDEN encoded compactly
 
 Each report is checked against tests/data/rfc8460-report.schema.json (python3-jsonschema)
-and for what a schema cannot say: strict UTF-8 and no duplicate keys (I-JSON), one UTC day,
-one policy domain, identical failure details merged, IP addresses in canonical (RFC 5952)
+and for what a schema cannot say: strict UTF-8 and no duplicate keys (I-JSON), one UTC day
+(policies may have different policy domains: for DANE the MX host), identical failure
+details merged, IP addresses in canonical (RFC 5952)
 form. In a database also: the gzip bytes inflate to exactly the stored JSON with a fixed
 header, the RFC 8460 section 5.1 file name matches the report, the columns match the JSON,
 and at most one current generation exists per day and domain.
