@@ -40,12 +40,26 @@ static int busy(struct db *db)
     return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
+/* Retention deletes data for good: it goes by --now only when that is not in the future
+ * (replays of the past), otherwise by the real clock, so a mistyped year prunes nothing
+ * current. */
+static time_t retention_now(time_t now)
+{
+    time_t real = clock_real();
+    if (now <= real)
+        return now;
+    char n[32], r[32];
+    log_warn("--now %s is in the future; retention prunes by the real clock (%s)",
+             rfc3339_format(now, n), rfc3339_format(real, r));
+    return real;
+}
+
 static int run(struct db *db, const struct config *cfg, struct aggregate_params *p)
 {
     struct retention_result pruned;
     struct aggregate_stats st;
     char day[16];
-    time_t cutoff = retention_cutoff(p->now, cfg->retention_days);
+    time_t cutoff = retention_cutoff(retention_now(p->now), cfg->retention_days);
 
     if (db_begin(db) != 0)
         return busy(db) ? EXIT_TEMPFAIL : EXIT_ERROR;
