@@ -7,6 +7,7 @@
 #include "lib/buf.h"
 #include "lib/detail_field.h"
 #include "lib/log.h"
+#include "lib/policy_type.h"
 
 #define CACHE_MAX 16384 /* entries per id cache; cleared when full */
 
@@ -171,7 +172,10 @@ static int session_ids(struct store *s, const struct counter_key *k, int64_t *re
                        int64_t *policy_id)
 {
     const char *rv[] = {k->record};
-    const char *pv[] = {k->policy_type, k->report_domain, k->strings_json, k->mx_json};
+    /* Only what the report shows of the policy: look-alikes are one policy, one block. */
+    const char *pv[] = {k->policy_type, k->report_domain,
+                        policy_type_has_strings(k->policy_type) ? k->strings_json : "[]",
+                        policy_type_has_mx(k->policy_type) ? k->mx_json : "[]"};
     if (lookup_id(s, &s->records, SQL_RECORD_GET, SQL_RECORD_ADD, rv, 1, record_id) != 0)
         return -1;
     return lookup_id(s, &s->policies, SQL_POLICY_GET, SQL_POLICY_ADD, pv, 4, policy_id);
