@@ -1,6 +1,7 @@
-/* Missed days by index lookups: session_counts' key starts with the hour, so "any session
- * of this day (and domain)" is 24 seeks, and reports has an index of current reports by
- * (day, policy_domain). */
+/* Missed days by index lookups: session_counts' key starts with the hour, so "the next hour
+ * with sessions" is one seek (days without any are skipped: the cost grows with the days
+ * that have counters, not with retention_days), "any session of this day for a domain" is
+ * 24, and reports has an index of current reports by (day, policy_domain). */
 #include "aggregator/missed_days.h"
 
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 
+static const char next_sql[] = "SELECT min(hour) FROM session_counts WHERE hour >= ?1";
 static const char sessions_sql[] =
     "WITH RECURSIVE h(x) AS (SELECT ?1 UNION ALL SELECT x + 3600 FROM h WHERE x < ?1 + 82800)"
     " SELECT 1 FROM session_counts WHERE hour IN (SELECT x FROM h)"
@@ -40,15 +42,26 @@ static int exists(sqlite3_stmt *st, int by_text, time_t day, const char *domain)
 int missed_days_find(struct db *db, time_t from, time_t until, const char *domain,
                      struct missed_days *m)
 {
-    sqlite3_stmt *sessions = NULL, *report = NULL;
+    sqlite3_stmt *next = NULL, *sessions = NULL, *report = NULL;
     size_t cap = 0;
     int rc = -1;
     memset(m, 0, sizeof *m);
-    if (sqlite3_prepare_v2(db_sqlite(db), sessions_sql, -1, &sessions, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(db_sqlite(db), next_sql, -1, &next, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db_sqlite(db), sessions_sql, -1, &sessions, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db_sqlite(db), report_sql, -1, &report, NULL) != SQLITE_OK)
         goto out;
     for (time_t day = day_floor(from); day < until; day += SECONDS_PER_DAY) {
-        int has = exists(sessions, 0, day, domain);
+        sqlite3_reset(next);
+        sqlite3_bind_int64(next, 1, (sqlite3_int64)day);
+        int step = sqlite3_step(next);
+        if (step != SQLITE_ROW)
+            goto out;
+        if (sqlite3_column_type(next, 0) == SQLITE_NULL)
+            break; /* no sessions from here on */
+        day = day_floor((time_t)sqlite3_column_int64(next, 0));
+        if (day >= until)
+            break;
+        int has = domain ? exists(sessions, 0, day, domain) : 1;
         int reported = has == 1 ? exists(report, 1, day, domain) : 0;
         if (has < 0 || reported < 0)
             goto out;
@@ -64,6 +77,7 @@ int missed_days_find(struct db *db, time_t from, time_t until, const char *domai
 out:
     if (rc != 0)
         log_error("database error db=%s error=\"%s\"", db_path(db), db_errmsg(db));
+    sqlite3_finalize(next);
     sqlite3_finalize(sessions);
     sqlite3_finalize(report);
     return rc;
