@@ -16,7 +16,8 @@ struct missed_days {
 
 /* Fills m with the days in [from, until) (UTC midnights) that have sessions and no current
  * report; with domain (normalised, or NULL), sessions of that report domain and no current
- * report for it. Each day costs a few index lookups. 0, or -1 on a database error (logged).
+ * report for it. Each day with counters costs a few index lookups; days without none.
+ * 0, or -1 on a database error (logged).
  * missed_days_free() in both cases. */
 int missed_days_find(struct db *db, time_t from, time_t until, const char *domain,
                      struct missed_days *m);
