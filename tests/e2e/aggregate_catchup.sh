@@ -65,3 +65,20 @@ check_eq "--domain: another domain's missed day waits" "0" \
 run aggregate 2> "$T/last.log"
 check "catch-up: the cutoff day is within retention" \
     grep -q 'caught up count=1 of=1 days=2026-10-28$' "$T/last.log"
+
+# `daily` is aggregate without --day, then send: it catches up too (the lookups of the new
+# reports find no _smtp._tls record on the test resolver: no-record, nothing is sent).
+. "$TOP/tests/e2e/lib/reporter.sh"
+: > "$T/dns.conf"
+start_dns "$T/dns.conf" || exit 1
+db=$T/daily.sqlite
+q() { sqlite3 "$db" "$1"; } # (reporter.sh has its own q)
+printf '[storage]\nretention_days = 5\n[report]\norganization_name = Org\ncontact_info = tlsrpt@reporter.example\n[delivery]\ndns_servers = 127.0.0.1:%s\n' "$DNS_PORT" > "$T/conf"
+rec 2026-10-30 late.test
+rec 2026-11-01 late.test
+run daily 2> "$T/daily.log"
+check_eq "daily: exits 0" 0 $?
+check "daily: catches up the missed day" grep -q 'caught up count=1 of=1 days=2026-10-30$' "$T/daily.log"
+check_eq "daily: both days reported, looked up" "2026-10-30 no-record|2026-11-01 no-record" \
+    "$(q "SELECT group_concat(x, '|') FROM (SELECT r.day || ' ' || d.state AS x FROM reports r
+          JOIN deliveries d ON d.report_id = r.report_id ORDER BY 1)")"
