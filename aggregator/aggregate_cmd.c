@@ -1,8 +1,10 @@
 /* `tlsrpt aggregate [--day YYYY-MM-DD] [--domain D] [--force]`: builds the reports of one
- * finished UTC day (default: yesterday, by --now) and prunes what is older than
- * retention_days, all in one transaction: a run either stores everything or nothing.
- * (Policies, failure details and records no longer referenced are deleted afterwards in a
- * second, housekeeping transaction.)
+ * finished UTC day (--day), or without --day of yesterday (by --now) and of every earlier
+ * day within retention that has counters and no current report (missed runs, oldest
+ * first), and prunes what is older than retention_days. Each day is one transaction (the
+ * first one also prunes): a day is either wholly stored or not at all. (Policies, failure
+ * details and records no longer referenced are deleted afterwards in a housekeeping
+ * transaction.)
  * Exit: 0 done (also when there was nothing to do), 1 configuration or database error, or
  * a report that could not be built; 2 bad arguments; 75 database busy (run again later). */
 #include <getopt.h>
@@ -13,6 +15,7 @@
 
 #include "aggregator/aggregate.h"
 #include "aggregator/build_pool.h"
+#include "aggregator/missed_days.h"
 #include "aggregator/report_options.h"
 #include "aggregator/retention.h"
 #include "cli/commands.h"
@@ -40,19 +43,34 @@ static int busy(struct db *db)
     return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
-static int run(struct db *db, const struct config *cfg, struct aggregate_params *p)
+/* Retention deletes data for good: it goes by --now only when that is not in the future
+ * (replays of the past), otherwise by the real clock, so a mistyped year prunes nothing
+ * current. */
+static time_t retention_now(time_t now)
 {
-    struct retention_result pruned;
+    time_t real = clock_real();
+    if (now <= real)
+        return now;
+    char n[32], r[32];
+    log_warn("--now %s is in the future; retention prunes by the real clock (%s)",
+             rfc3339_format(now, n), rfc3339_format(real, r));
+    return real;
+}
+
+/* One day in its own transaction (the first also prunes): a long catch-up does not hold the
+ * write lock for all days at once, and a day that fails does not undo the days before it.
+ * *failed counts reports that could not be built. An exit status (EXIT_OK to go on). */
+static int run_day(struct db *db, struct aggregate_params *p, time_t cutoff,
+                   struct retention_result *pruned, unsigned long *failed)
+{
     struct aggregate_stats st;
     char day[16];
-    time_t cutoff = retention_cutoff(p->now, cfg->retention_days);
-
     if (db_begin(db) != 0)
         return busy(db) ? EXIT_TEMPFAIL : EXIT_ERROR;
-    if (retention_prune(db, cutoff, &pruned) != 0 || aggregate_day(db, p, &st) != 0) {
+    if ((cutoff && retention_prune(db, cutoff, pruned) != 0) || aggregate_day(db, p, &st) != 0) {
         int tempfail = busy(db);
         db_rollback(db);
-        log_error("aggregation rolled back; nothing was stored");
+        log_error("aggregation rolled back; nothing was stored day=%s", day_format(p->day, day));
         return tempfail ? EXIT_TEMPFAIL : EXIT_ERROR;
     }
     if (db_commit(db) != 0) {
@@ -60,17 +78,59 @@ static int run(struct db *db, const struct config *cfg, struct aggregate_params 
         db_rollback(db);
         return tempfail ? EXIT_TEMPFAIL : EXIT_ERROR;
     }
-    /* Housekeeping after the reports are safe: a failure here is retried by the next run
-     * that prunes counters, and changes nothing that is reported. */
-    if (pruned.counter_rows > 0 && retention_prune_orphans(db, &pruned) != 0)
-        log_warn("unreferenced policies, details and records not pruned; the next run retries");
     log_info("aggregated day=%s domains=%lu created=%lu existing=%lu not_reported=%lu "
              "trimmed=%lu failed=%lu",
              day_format(p->day, day), st.domains, st.created, st.existing, st.not_reported,
              st.trimmed, st.failed);
     if (p->domain && st.domains == 0)
         log_info("no counted sessions day=%s domain=%s", day, p->domain);
-    return st.failed ? EXIT_ERROR : EXIT_OK;
+    *failed += st.failed;
+    return EXIT_OK;
+}
+
+/* The days of the run, oldest first: the missed days (finished, within retention, with
+ * counters and no current report) before `day`, then `day` itself. */
+static int run(struct db *db, const struct config *cfg, struct aggregate_params *p,
+               int catch_up)
+{
+    struct retention_result pruned = {0};
+    struct missed_days missed = {0};
+    unsigned long failed = 0;
+    time_t cutoff = retention_cutoff(retention_now(p->now), cfg->retention_days);
+    time_t last = p->day;
+    int rc = EXIT_OK;
+    size_t done = 0;
+
+    if (catch_up && missed_days_find(db, retention_cutoff(p->now, cfg->retention_days), last,
+                                     p->domain, &missed) != 0) {
+        missed_days_free(&missed);
+        return busy(db) ? EXIT_TEMPFAIL : EXIT_ERROR;
+    }
+    char list[512];
+    if (missed.count > 0)
+        log_info("catching up days with counters and no report days=%s",
+                 missed_days_format(&missed, ",", list, sizeof list));
+    for (size_t i = 0; i <= missed.count && rc == EXIT_OK; i++) {
+        p->day = i < missed.count ? missed.day[i] : last;
+        rc = run_day(db, p, i == 0 ? cutoff : 0, &pruned, &failed);
+        if (rc == EXIT_OK && i < missed.count)
+            done++;
+    }
+    p->day = last;
+    if (missed.count > 0) {
+        size_t total = missed.count;
+        missed.count = done;
+        log_info("caught up count=%zu of=%zu days=%s", done, total,
+                 done ? missed_days_format(&missed, ",", list, sizeof list) : "-");
+    }
+    missed_days_free(&missed);
+    /* Housekeeping after the reports are safe: a failure here is retried by the next run
+     * that prunes counters, and changes nothing that is reported. */
+    if (pruned.counter_rows > 0 && retention_prune_orphans(db, &pruned) != 0)
+        log_warn("unreferenced policies, details and records not pruned; the next run retries");
+    if (rc != EXIT_OK)
+        return rc;
+    return failed ? EXIT_ERROR : EXIT_OK;
 }
 
 int cmd_aggregate(struct config *cfg, int argc, char **argv)
@@ -131,7 +191,7 @@ int cmd_aggregate(struct config *cfg, int argc, char **argv)
     struct db *db = cmd_open_db(cfg);
     if (db == NULL)
         return EXIT_ERROR;
-    int rc = run(db, cfg, &p);
+    int rc = run(db, cfg, &p, !have_day);
     db_close(db);
     return rc;
 }

@@ -117,7 +117,7 @@ static enum report_status policy_json(struct build *b, struct built_policy *p)
     json_object_set_new(p->entry, "failure-details", json_array());
 
     json_object_set_new(pol, "policy-type", json_string(in->type));
-    if (strcmp(in->type, "no-policy-found") != 0) {
+    if (policy_type_has_strings(in->type)) {
         json_t *a = string_array(in->strings_json);
         if (a == NULL)
             return fail(b, "policy-string of a %s policy is not a JSON array of strings",
@@ -126,7 +126,7 @@ static enum report_status policy_json(struct build *b, struct built_policy *p)
     }
     if (set_str(pol, "policy-domain", in->domain) != 0)
         return fail(b, "policy-domain is not UTF-8");
-    if (strcmp(in->type, "sts") == 0) {
+    if (policy_type_has_mx(in->type)) {
         json_t *a = string_array(in->mx_json);
         if (a == NULL)
             return fail(b, "mx-host of an sts policy is not a JSON array of strings");

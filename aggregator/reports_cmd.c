@@ -1,12 +1,15 @@
 /* `tlsrpt reports [--day D] [--domain D] [--all] [--json]`: the stored reports, current
- * generations only unless --all, as a table or as a JSON array (report_list_json). */
+ * generations only unless --all, as a table or as a JSON array (report_list_json); the
+ * table ends with the finished days that have counters and no report (missed runs). */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregator/missed_days.h"
 #include "aggregator/report_list.h"
+#include "aggregator/retention.h"
 #include "cli/commands.h"
 #include "reporter/deliveries.h"
 #include "lib/clock.h"
@@ -36,6 +39,25 @@ static int print_row(const struct report_row *r, void *arg)
            r->generation, r->superseded ? "superseded" : "current", state ? state : "?",
            (long long)r->successful, (long long)r->failed, (long long)r->bytes, r->report_id);
     return 0;
+}
+
+/* Finished days within retention (or --day) that have counters and no current report (for
+ * --domain): a missed daily run; `aggregate` without --day builds them. */
+static int print_missed(struct db *db, const struct config *cfg, const struct report_filter *f)
+{
+    time_t now = clock_now(), from = retention_cutoff(now, cfg->retention_days);
+    time_t until = day_floor(now);
+    struct missed_days m;
+    if (f->day != NULL && day_parse(f->day, &from) == 0 && from + SECONDS_PER_DAY < until)
+        until = from + SECONDS_PER_DAY;
+    int rc = missed_days_find(db, from, until, f->domain, &m);
+    if (rc == 0 && m.count > 0) {
+        char list[4096];
+        printf("days with counters and no report (tlsrpt aggregate builds them): %s\n",
+               missed_days_format(&m, " ", list, sizeof list));
+    }
+    missed_days_free(&m);
+    return rc == 0 ? EXIT_OK : EXIT_ERROR;
 }
 
 int cmd_reports(struct config *cfg, int argc, char **argv)
@@ -85,8 +107,10 @@ int cmd_reports(struct config *cfg, int argc, char **argv)
         char *s = json_dumps(l.array, JSON_INDENT(2));
         printf("%s\n", s);
         free(s);
-    } else if (rc == EXIT_OK && l.n == 0) {
-        printf("no reports\n");
+    } else if (rc == EXIT_OK) {
+        if (l.n == 0)
+            printf("no reports\n");
+        rc = print_missed(db, cfg, &f);
     }
     json_decref(l.array);
     db_close(db);

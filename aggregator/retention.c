@@ -28,6 +28,9 @@ static const char policies_sql[] =
 static const char records_sql[] =
     "DELETE FROM tlsrpt_records WHERE id NOT IN (SELECT record_id FROM temp.retention_live)";
 static const char drop_live_sql[] = "DROP TABLE IF EXISTS temp.retention_live";
+/* Writers holding cached ids see this and drop their caches (collector/store.c). */
+static const char generation_sql[] =
+    "UPDATE prune_generation SET generation = generation + 1";
 
 time_t retention_cutoff(time_t now, long retention_days)
 {
@@ -86,7 +89,9 @@ int retention_prune_orphans(struct db *db, struct retention_result *r)
         (r->details = run(db, details_sql, NULL, NULL)) < 0 ||
         (r->policies = run(db, policies_sql, NULL, NULL)) < 0 ||
         (r->records = run(db, records_sql, NULL, NULL)) < 0 ||
-        run(db, drop_live_sql, NULL, NULL) < 0 || db_commit(db) != 0) {
+        run(db, drop_live_sql, NULL, NULL) < 0 ||
+        (r->policies + r->details + r->records > 0 && run(db, generation_sql, NULL, NULL) < 0) ||
+        db_commit(db) != 0) {
         db_rollback(db);
         goto out;
     }

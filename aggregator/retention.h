@@ -22,7 +22,8 @@ time_t retention_cutoff(time_t now, long retention_days);
  * Fills counter_rows and reports. 0 or -1 (logged). */
 int retention_prune(struct db *db, time_t cutoff, struct retention_result *r);
 
-/* Deletes the policies, failure details and records no counter refers to. Must be called
+/* Deletes the policies, failure details and records no counter refers to, and when it
+ * deleted any bumps prune_generation (writers then drop their id caches). Must be called
  * outside a transaction: it runs its own, with foreign-key enforcement off, because SQLite
  * would otherwise scan the (unindexed) counters once per deleted row; what it deletes has
  * no referring row by construction. Fills policies, details and records. 0 or -1 (logged). */

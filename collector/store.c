@@ -7,12 +7,13 @@
 #include "lib/buf.h"
 #include "lib/detail_field.h"
 #include "lib/log.h"
+#include "lib/policy_type.h"
 
 #define CACHE_MAX 16384 /* entries per id cache; cleared when full */
 
 enum {
     SQL_RECORD_GET, SQL_RECORD_ADD, SQL_POLICY_GET, SQL_POLICY_ADD, SQL_DETAIL_GET, SQL_DETAIL_ADD,
-    SQL_SESSION_UPSERT, SQL_FAILURE_UPSERT, SQL_OUTCOME_UPSERT, SQL_COUNT
+    SQL_SESSION_UPSERT, SQL_FAILURE_UPSERT, SQL_OUTCOME_UPSERT, SQL_PRUNE_GENERATION, SQL_COUNT
 };
 
 static const char *const sql_text[SQL_COUNT] = {
@@ -44,12 +45,14 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_OUTCOME_UPSERT] = "INSERT INTO datagram_counts (hour, outcome, count, nodpv)"
                            " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hour, outcome) DO UPDATE SET"
                            " count = count + excluded.count, nodpv = nodpv + excluded.nodpv",
+    [SQL_PRUNE_GENERATION] = "SELECT generation FROM prune_generation",
 };
 
 struct store {
     struct db *db;
     sqlite3_stmt *st[SQL_COUNT];
     struct bmap records, policies, details; /* key bytes -> a = id */
+    int64_t generation; /* prune_generation the caches belong to (-1: none read yet) */
     struct buf key;
 };
 
@@ -57,6 +60,7 @@ struct store *store_new(struct db *db)
 {
     struct store *s = xcalloc(1, sizeof *s);
     s->db = db;
+    s->generation = -1;
     /* Lookups of records, policies and details stay in memory; 8 MiB bounds it. */
     db_exec(db, "PRAGMA cache_size = -8192");
     for (int i = 0; i < SQL_COUNT; i++) {
@@ -144,11 +148,35 @@ static int lookup_id(struct store *s, struct bmap *cache, int get, int add, cons
     return 0;
 }
 
+/* Retention deletes unreferenced records, policies and details (and bumps the generation)
+ * between two transactions of a long-running writer: its cached ids may then name rows that
+ * are gone. Called first in each write transaction, under its lock. 0, or -1. */
+static int caches_check(struct store *s)
+{
+    sqlite3_stmt *st = s->st[SQL_PRUNE_GENERATION];
+    int rc = sqlite3_step(st);
+    int64_t generation = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return -1;
+    if (generation != s->generation) {
+        if (s->generation >= 0)
+            log_debug("id caches cleared after pruning db=%s generation=%lld", db_path(s->db),
+                      (long long)generation);
+        caches_clear(s);
+        s->generation = generation;
+    }
+    return 0;
+}
+
 static int session_ids(struct store *s, const struct counter_key *k, int64_t *record_id,
                        int64_t *policy_id)
 {
     const char *rv[] = {k->record};
-    const char *pv[] = {k->policy_type, k->policy_domain, k->strings_json, k->mx_json};
+    /* Only what the report shows of the policy: look-alikes are one policy, one block. */
+    const char *pv[] = {k->policy_type, k->policy_domain,
+                        policy_type_has_strings(k->policy_type) ? k->strings_json : "[]",
+                        policy_type_has_mx(k->policy_type) ? k->mx_json : "[]"};
     if (lookup_id(s, &s->records, SQL_RECORD_GET, SQL_RECORD_ADD, rv, 1, record_id) != 0)
         return -1;
     return lookup_id(s, &s->policies, SQL_POLICY_GET, SQL_POLICY_ADD, pv, 4, policy_id);
@@ -227,7 +255,7 @@ int store_counters(struct store *s, const struct counters *c, const char *source
         return 0;
     if (db_begin(s->db) != 0)
         goto fail;
-    if (store_batch(s, c, source) != 0) {
+    if (caches_check(s) != 0 || store_batch(s, c, source) != 0) {
         log_error("database write failed db=%s error=\"%s\"", db_path(s->db), db_errmsg(s->db));
         goto fail;
     }
@@ -254,6 +282,8 @@ int store_replace(struct store *s, const struct counters *c, const char *source,
     }
     if (db_begin(s->db) != 0)
         goto fail;
+    if (caches_check(s) != 0)
+        goto fail_logged;
     for (size_t i = 0; i < sizeof deletes / sizeof deletes[0]; i++) {
         sqlite3_stmt *st = db_prepare(s->db, deletes[i]);
         if (st == NULL)

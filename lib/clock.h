@@ -10,6 +10,9 @@
 
 time_t clock_now(void);
 void clock_set_now(time_t t);
+/* The system clock, whatever --now says: for what a mistyped --now must not do (retention
+ * pruning by a future date). */
+time_t clock_real(void);
 /* 1 when --now fixed the clock: runs are then meant to be reproducible (e.g. report ids). */
 int clock_is_fixed(void);
 

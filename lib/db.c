@@ -89,6 +89,19 @@ int db_schema_version(struct db *db)
     return v;
 }
 
+/* Migrations run with foreign-key enforcement off (a table that others refer to can only be
+ * rebuilt so, https://sqlite.org/lang_altertable.html#otheralter); each is checked before
+ * it commits instead. 1 when a row refers to nothing (or the check fails). */
+static int foreign_keys_broken(sqlite3 *h)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(h, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+        return 1;
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc != SQLITE_DONE;
+}
+
 static int migrate(struct db *db, char *err, size_t errsize)
 {
     int known = db_migrations[db_migration_count - 1].version;
@@ -129,6 +142,10 @@ static int migrate(struct db *db, char *err, size_t errsize)
         }
         if (sqlite3_exec(db->h, m->sql, NULL, NULL, &msg) != SQLITE_OK)
             goto fail;
+        if (foreign_keys_broken(db->h)) {
+            msg = sqlite3_mprintf("foreign keys broken (PRAGMA foreign_key_check)");
+            goto fail;
+        }
         char ts[32], sql[256];
         rfc3339_format(time(NULL), ts);
         snprintf(sql, sizeof sql,
@@ -182,13 +199,17 @@ static int open_and_migrate(struct db *db, const char *path, char *err, size_t e
     if (sqlite3_exec(db->h,
                      "PRAGMA journal_mode = WAL;"
                      "PRAGMA synchronous = NORMAL;"
-                     "PRAGMA foreign_keys = ON;",
-                     NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errsize, "%s: %s", path, msg ? msg : sqlite3_errmsg(db->h));
-        sqlite3_free(msg);
+                     "PRAGMA foreign_keys = OFF;", /* ON after the migrations */
+                     NULL, NULL, &msg) != SQLITE_OK)
+        goto fail;
+    if (migrate(db, err, errsize) != 0)
         return -1;
-    }
-    return migrate(db, err, errsize);
+    if (sqlite3_exec(db->h, "PRAGMA foreign_keys = ON", NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+fail:
+    snprintf(err, errsize, "%s: %s", path, msg ? msg : sqlite3_errmsg(db->h));
+    sqlite3_free(msg);
+    return -1;
 }
 
 struct db *db_open(const char *path, char *err, size_t errsize)

@@ -23,3 +23,13 @@ int policy_type_code(const char *name)
             return policy_types[i].code;
     return -1;
 }
+
+int policy_type_has_strings(const char *name)
+{
+    return strcmp(name, "no-policy-found") != 0;
+}
+
+int policy_type_has_mx(const char *name)
+{
+    return strcmp(name, "sts") == 0;
+}

@@ -21,7 +21,7 @@ check_eq "second source inserted" 0 $?
 
 run aggregate 2> "$T/log"
 check_eq "aggregate exits 0" 0 $?
-id=$(run reports --json | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["report-id"])')
+id=$(run reports --json --day 2026-11-01 | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["report-id"])')
 check_eq "one policies[] entry per policy, counts of both sources summed" \
     "10/4:[4] 10/6:[4, 2]" \
     "$(run show "$id" | $PY -c 'import json,sys
