@@ -183,8 +183,35 @@ static void test_names(void)
     UNIT_STR_EQ("attempt reply kept printable", "451 4.3.0 try\\x0d\\x0alater \\\"x\\\"", r.reply);
 }
 
+/* What a claim's lease must cover besides `timeout`: the longest wait of one lookup. */
+static void test_dns_bound(void)
+{
+    struct {
+        const char *servers;
+        long connect_timeout_ms, want_ms;
+    } rows[] = {
+        /* 2 tries x 1 server x retrans (3 s / 2 tries, at least 1 s) */
+        {"127.0.0.1:53", 3000, 2000},
+        /* retrans 5 s (15 s / 2, at most 5); per try 5 + 10/3 + 20/3 (glibc's divided waits) */
+        {"127.0.0.1:53 127.0.0.2:53 127.0.0.3:53", 15000, 28000},
+        {"[::1]:53", 60000, 10000},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char err[256], name[160];
+        struct dns_resolver *r = dns_resolver_new(rows[i].servers, rows[i].connect_timeout_ms,
+                                                  err, sizeof err);
+        long got = r ? dns_resolver_max_ms(r) : -1;
+        snprintf(name, sizeof name, "DNS wait bound: %s, connect_timeout %ld ms", rows[i].servers,
+                 rows[i].connect_timeout_ms);
+        UNIT_CHECK(name, got == rows[i].want_ms, "expected %ld ms, got %ld (%s)", rows[i].want_ms,
+                   got, r ? "" : err);
+        dns_resolver_free(r);
+    }
+}
+
 int main(void)
 {
+    test_dns_bound();
     test_join();
     test_argv();
     test_names();
