@@ -61,7 +61,8 @@ rm -f "$T/smtp/mode" "$T/https/mode"
 # 3. A late outcome from an expired claim. Run A (clock fixed at $NOW) claims the POST and the
 # receiver stalls; run B, with a clock past A's lease, claims the delivery again and it is
 # accepted; then A's POST times out. A's "retrying" must not overwrite B's "sent".
-write_config "$C" delivery.retry_initial=5m delivery.concurrency=1 delivery.timeout=6s
+# (A's timeout: 6 s, time enough for B; under valgrind the sink's 30 s stall ends A's POST)
+write_config "$C" delivery.retry_initial=5m delivery.concurrency=1 delivery.timeout=$((6 * SLOWDOWN))s
 R=$(add_report 2026-06-10 a.test)
 NOW=2026-06-11T01:00:00Z
 echo stall > "$T/https/mode"
