@@ -18,7 +18,7 @@ int addr_check(const char *addr, char out[ADDR_MAX], const char **why)
         *why = "empty address";
         return -1;
     }
-    if (len >= ADDR_MAX - 1) {
+    if (len >= ADDR_MAX) {
         *why = "address too long";
         return -1;
     }

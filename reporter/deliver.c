@@ -9,6 +9,7 @@
 #include "reporter/https.h"
 #include "reporter/mime.h"
 #include "reporter/outbox.h"
+#include "reporter/send_stop.h"
 #include "reporter/sendmail.h"
 #include "reporter/smtp.h"
 
@@ -52,6 +53,17 @@ void deliver_ctx_free(struct deliver_ctx *c)
     memset(c, 0, sizeof *c);
 }
 
+long deliver_lease_seconds(const struct deliver_ctx *c)
+{
+    const struct config *cfg = c->cfg;
+    /* https: A and AAAA lookups, then the POST (timeout covers connect and transfer); smtp:
+     * the transfer, then the QUIT after a failure, each bounded by timeout; sendmail: timeout.
+     * A minute more for building, signing, the outbox's fsync and waiting for the database. */
+    long ms = 2 * dns_resolver_max_ms(c->dns) + 2 * cfg->timeout_ms + 60000;
+    long lease = (ms + 999) / 1000, retry = cfg->retry_initial_ms / 1000;
+    return lease > retry ? lease : retry;
+}
+
 const char *deliver_transport(const struct config *cfg, const struct rua_entry *e)
 {
     return e->kind == RUA_HTTPS ? "https" : cfg->transport;
@@ -62,8 +74,9 @@ void deliver_outbox_report(const struct config *cfg, const struct report_item *r
 {
     if (cfg->outbox[0] == '\0')
         return;
-    char path[4096], err[512];
-    if (outbox_write(cfg->outbox, r->filename, gz, gzlen, path, sizeof path, err, sizeof err) != 0)
+    char path[4096], err[512], name[OUTBOX_NAME_MAX + 1];
+    outbox_report_name(r->filename, name, sizeof name);
+    if (outbox_write(cfg->outbox, name, gz, gzlen, path, sizeof path, err, sizeof err) != 0)
         log_warn("outbox write failed id=%s error=\"%s\"", r->report_id, err);
 }
 
@@ -97,15 +110,20 @@ static void deliver_mail(struct deliver_ctx *c, const struct report_item *r,
     buf_append(&msg, body.data, body.len);
     double t1 = mono();
     c->sign_seconds += t1 - t0;
+    char name[OUTBOX_NAME_MAX + 1];
+    outbox_eml_name(r->filename, e->addr, name, sizeof name);
     if (dry_run) {
-        attempt_set(res, OUTCOME_SENT, "dry run: signed message of %zu bytes", msg.len);
+        attempt_set(res, OUTCOME_SENT, "dry run: signed message of %zu bytes%s%s", msg.len,
+                    cfg->outbox[0] ? ", outbox file " : "", cfg->outbox[0] ? name : "");
+        goto out;
+    }
+    if (send_stop_signal) {
+        attempt_set(res, OUTCOME_INTERRUPTED, "stopped by a signal before the transfer");
         goto out;
     }
 
     char path[4096] = "";
     if (cfg->outbox[0] != '\0') {
-        char name[1024];
-        outbox_eml_name(r->filename, e->addr, name, sizeof name);
         if (outbox_write(cfg->outbox, name, msg.data, msg.len, path, sizeof path, err,
                          sizeof err) != 0) {
             log_warn("outbox write failed id=%s error=\"%s\"", r->report_id, err);
@@ -137,12 +155,8 @@ void deliver_one(struct deliver_ctx *c, const struct report_item *r, const unsig
     if (e->kind == RUA_MAILTO) {
         deliver_mail(c, r, gz, gzlen, e, now, dry_run, res);
     } else if (e->kind == RUA_HTTPS) {
-        if (dry_run) {
-            attempt_set(res, OUTCOME_SENT, "dry run: would POST %zu bytes", gzlen);
-            return;
-        }
         double t0 = mono();
-        https_client_post(c->https, e->uri, gz, gzlen, res);
+        https_client_post(c->https, e->uri, gz, gzlen, dry_run, res);
         c->net_seconds += mono() - t0;
     } else {
         attempt_set(res, OUTCOME_PERMFAIL, "%s", e->error);

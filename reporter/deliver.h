@@ -30,11 +30,18 @@ int deliver_ctx_init(struct deliver_ctx *c, const struct config *cfg, struct dki
                      char *err, size_t errsize);
 void deliver_ctx_free(struct deliver_ctx *c);
 
+/* How long a claim on a delivery lasts (seconds): at least what one attempt can take (the
+ * DNS lookups of an https host as the resolver is set up, twice `timeout`, a minute for the
+ * rest), and not less than retry_initial. A run that outlives its lease loses the claim. */
+long deliver_lease_seconds(const struct deliver_ctx *c);
+
 /* The transport name a destination uses: "smtp", "sendmail", "outbox" or "https". */
 const char *deliver_transport(const struct config *cfg, const struct rua_entry *e);
 
-/* Attempts the delivery. With dry_run, the message is built and signed but nothing is sent
- * or written. `now` is the Date of the message. */
+/* Attempts the delivery. With dry_run every check of a real attempt is made (the message
+ * built and signed; for https the host resolved and every address through the SSRF guard)
+ * and only the transfer is skipped; nothing is written. `now` is the Date of the message.
+ * OUTCOME_INTERRUPTED when the run was asked to stop (send_stop.h) before an answer. */
 void deliver_one(struct deliver_ctx *c, const struct report_item *r, const unsigned char *gz,
                  size_t gzlen, const struct rua_entry *e, time_t now, int dry_run,
                  struct attempt_result *res);

@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/clock.h"
@@ -283,38 +285,59 @@ int deliveries_no_record(struct db *db, const char *report_id, time_t now, const
     return db_commit(db);
 }
 
-int deliveries_attempt_begin(struct db *db, long long id, time_t now, long retry_initial_s)
+/* A claim token: random, so that no two claims (of any run, any host sharing the file) meet. */
+static long long claim_token_new(void)
 {
-    /* The claim: only a row that is still due is taken, and taking it moves next_attempt into
-     * the future, so a second `send` running at the same time cannot take it too. */
+    unsigned long long v = 0;
+    if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) {
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        v = ((unsigned long long)t.tv_nsec << 32) ^ (unsigned long long)t.tv_sec ^
+            ((unsigned long long)getpid() << 16);
+    }
+    v &= 0x7fffffffffffffffULL; /* a positive SQLite integer */
+    return v ? (long long)v : 1;
+}
+
+int deliveries_attempt_begin(struct db *db, long long id, time_t now, long lease_s,
+                             long long *token)
+{
+    /* The claim: only a row that is still due is taken, and taking it moves next_attempt to
+     * the end of the lease, so another `send` cannot take it while the attempt may still be
+     * running; the token says whose outcome counts. */
     sqlite3_stmt *st = db_prepare(
         db, "UPDATE deliveries SET attempts = attempts + 1, state = 'retrying',"
             " first_attempt = coalesce(first_attempt, ?2), last_attempt = ?2,"
-            " next_attempt = ?3, last_error = 'attempt started, no outcome recorded (interrupted)'"
+            " next_attempt = ?3, claim_token = ?4,"
+            " last_error = 'attempt started, no outcome recorded (interrupted)'"
             " WHERE id = ?1 AND state IN ('pending', 'retrying') AND next_attempt <= ?2");
     if (st == NULL)
         return -1;
+    *token = claim_token_new();
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int64(st, 3, now + (retry_initial_s > 0 ? retry_initial_s : 1));
+    sqlite3_bind_int64(st, 3, now + (lease_s > 0 ? lease_s : 1));
+    sqlite3_bind_int64(st, 4, *token);
     if (step_done(db, st) != 0)
         return -1;
     return sqlite3_changes(db_sqlite(db)) == 1 ? 1 : 0;
 }
 
-const char *deliveries_attempt_end(struct db *db, long long id, time_t now,
-                                   const struct config *cfg, const struct attempt_result *res,
-                                   const char *transport, time_t *next_attempt)
+int deliveries_attempt_end(struct db *db, long long id, long long token, time_t now,
+                           const struct config *cfg, const struct attempt_result *res,
+                           const char *transport, const char **state_out, time_t *next_attempt)
 {
     sqlite3_stmt *st = db_prepare(db, "SELECT attempts, coalesce(first_attempt, ?2)"
-                                      " FROM deliveries WHERE id = ?1");
+                                      " FROM deliveries WHERE id = ?1 AND claim_token = ?3");
     if (st == NULL)
-        return NULL;
+        return -1;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, now);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_bind_int64(st, 3, token);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
         sqlite3_finalize(st);
-        return NULL;
+        return rc == SQLITE_DONE ? 0 : -1; /* DONE: the claim is someone else's now */
     }
     int attempts = sqlite3_column_int(st, 0);
     time_t first = sqlite3_column_int64(st, 1);
@@ -331,16 +354,17 @@ const char *deliveries_attempt_end(struct db *db, long long id, time_t now,
         state = "retrying";
     else
         state = "gave-up";
-    *next_attempt = next;
 
+    /* the token again: another run may have claimed the row since the SELECT */
     st = db_prepare(db, "UPDATE deliveries SET state = ?2, next_attempt = ?3,"
                         " sent_at = CASE WHEN ?2 = 'sent' THEN ?4 ELSE sent_at END,"
                         " transport = ?5,"
                         " reply = CASE WHEN ?2 = 'sent' THEN ?6 ELSE reply END,"
-                        " last_error = CASE WHEN ?2 = 'sent' THEN '' ELSE ?6 END"
-                        " WHERE id = ?1");
+                        " last_error = CASE WHEN ?2 = 'sent' THEN '' ELSE ?6 END,"
+                        " claim_token = NULL"
+                        " WHERE id = ?1 AND claim_token = ?7");
     if (st == NULL)
-        return NULL;
+        return -1;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
     if (strcmp(state, "retrying") == 0)
@@ -348,7 +372,33 @@ const char *deliveries_attempt_end(struct db *db, long long id, time_t now,
     sqlite3_bind_int64(st, 4, now);
     sqlite3_bind_text(st, 5, transport, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, res->reply, -1, SQLITE_STATIC);
-    return step_done(db, st) == 0 ? state : NULL;
+    sqlite3_bind_int64(st, 7, token);
+    if (step_done(db, st) != 0)
+        return -1;
+    if (sqlite3_changes(db_sqlite(db)) != 1)
+        return 0;
+    *state_out = state;
+    *next_attempt = next;
+    return 1;
+}
+
+int deliveries_attempt_release(struct db *db, long long id, long long token, time_t now,
+                               const char *why)
+{
+    sqlite3_stmt *st = db_prepare(
+        db, "UPDATE deliveries SET attempts = max(attempts - 1, 0),"
+            " state = CASE WHEN attempts <= 1 THEN 'pending' ELSE 'retrying' END,"
+            " next_attempt = ?3, last_error = ?4, claim_token = NULL"
+            " WHERE id = ?1 AND claim_token = ?2");
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, token);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_text(st, 4, why, -1, SQLITE_STATIC);
+    if (step_done(db, st) != 0)
+        return -1;
+    return sqlite3_changes(db_sqlite(db)) == 1 ? 1 : 0;
 }
 
 /* The states are spelled here (and in schema/003) so that callers get static strings. */

@@ -3,8 +3,9 @@
  * transaction; callers that share the database handle between threads hold their own lock.
  *
  * Crash safety: deliveries_attempt_begin() commits "attempt started" (state retrying, next
- * attempt one retry_initial later) before anything is sent, deliveries_attempt_end() commits
- * the outcome. A crash in between re-sends at most the attempts that were in flight. */
+ * attempt when the claim's lease ends) before anything is sent, deliveries_attempt_end()
+ * commits the outcome if the claim is still ours. A crash in between re-sends at most the
+ * attempts that were in flight. */
 #ifndef TLSRPT_DELIVERIES_H
 #define TLSRPT_DELIVERIES_H
 
@@ -64,13 +65,24 @@ int deliveries_reconcile(struct db *db, const char *report_id, time_t now,
 /* No valid record: the lookup row becomes no-record, unfinished rua rows fail. */
 int deliveries_no_record(struct db *db, const char *report_id, time_t now, const char *reason);
 
-/* Claims a due row for one attempt and commits that before anything is sent. Returns 1 when
- * claimed, 0 when the row is no longer due (another run took it), -1 on database error. */
-int deliveries_attempt_begin(struct db *db, long long id, time_t now, long retry_initial_s);
-/* Records the outcome; returns the new state name (static) or NULL on database error. */
-const char *deliveries_attempt_end(struct db *db, long long id, time_t now,
-                                   const struct config *cfg, const struct attempt_result *res,
-                                   const char *transport, time_t *next_attempt);
+/* Claims a due row for one attempt and commits that before anything is sent: state retrying,
+ * one more attempt, next_attempt = now + lease_s (the claim expires then: a crashed run's row
+ * becomes due again), and a fresh random claim token in *token. `now` is the clock at the
+ * claim, not the run's start. Returns 1 when claimed, 0 when the row is no longer due
+ * (another run holds it or finished it), -1 on database error. */
+int deliveries_attempt_begin(struct db *db, long long id, time_t now, long lease_s,
+                             long long *token);
+/* Records the outcome of the claim `token` at `now` (the clock when the outcome came; backoff
+ * and give-up count from it). Only the holder of the claim records: returns 1 with *state
+ * (static name) and *next_attempt set, 0 when the claim was lost (it expired and another run
+ * claimed the row since: the newer claim's outcome stands), -1 on database error. */
+int deliveries_attempt_end(struct db *db, long long id, long long token, time_t now,
+                           const struct config *cfg, const struct attempt_result *res,
+                           const char *transport, const char **state, time_t *next_attempt);
+/* Gives an interrupted attempt back (SIGINT/SIGTERM): the attempt is not counted, the row is
+ * due again at now (pending when it had no attempt before). Same return values as _end. */
+int deliveries_attempt_release(struct db *db, long long id, long long token, time_t now,
+                               const char *why);
 
 /* Every state, NULL-terminated: of a report (the report_states view of schema/003) and of
  * one delivery row (deliveries.state). */

@@ -143,6 +143,21 @@ struct dns_resolver *dns_resolver_new(const char *servers, long timeout_ms, char
     return r;
 }
 
+long dns_resolver_max_ms(const struct dns_resolver *r)
+{
+    /* glibc's res_send: each try asks every server once and waits retrans << i for server i,
+     * divided by the number of servers when i > 0, at least 1 s. */
+    int servers = r->st.nscount > 0 ? r->st.nscount : 1;
+    long per_try = 0;
+    for (int i = 0; i < servers; i++) {
+        long wait = (long)r->st.retrans << i;
+        if (i > 0)
+            wait /= servers;
+        per_try += wait < 1 ? 1 : wait;
+    }
+    return (r->st.retry > 0 ? r->st.retry : 1) * per_try * 1000;
+}
+
 void dns_resolver_free(struct dns_resolver *r)
 {
     if (r == NULL)

@@ -22,6 +22,9 @@ struct dns_resolver;
 struct dns_resolver *dns_resolver_new(const char *servers, long timeout_ms, char *err,
                                       size_t errsize);
 void dns_resolver_free(struct dns_resolver *r);
+/* The longest one lookup (one query type) can wait, as the resolver is set up: tries x
+ * servers x per-try timeout. What a delivery claim's lease must cover besides `timeout`. */
+long dns_resolver_max_ms(const struct dns_resolver *r);
 
 /* Checks a dns_servers list without building a resolver (for configuration checks). */
 int dns_servers_check(const char *servers, char *err, size_t errsize);

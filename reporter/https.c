@@ -9,6 +9,7 @@
 
 #include "lib/buf.h"
 #include "lib/domain.h"
+#include "reporter/send_stop.h"
 #include "reporter/ssrf.h"
 
 #ifndef TLSRPT_VERSION
@@ -38,6 +39,15 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg)
     if (b->len < 300)
         buf_append(b, data, n < 300 - b->len ? n : 300 - b->len);
     return n; /* the rest is read and dropped */
+}
+
+/* libcurl calls this about once a second and more often during a transfer: a nonzero return
+ * aborts it (CURLE_ABORTED_BY_CALLBACK) when the run was asked to stop. */
+static int stop_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                   curl_off_t ulnow)
+{
+    (void)arg, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return send_stop_signal != 0;
 }
 
 struct https_client *https_client_new(const struct config *cfg, struct dns_resolver *dns)
@@ -117,7 +127,7 @@ static int pin_host(struct https_client *c, const char *host, long port,
 }
 
 void https_client_post(struct https_client *c, const char *uri, const unsigned char *body,
-                       size_t len, struct attempt_result *res)
+                       size_t len, int dry_run, struct attempt_result *res)
 {
     const struct config *cfg = c->cfg;
     CURL *h = c->curl;
@@ -157,6 +167,15 @@ void https_client_post(struct https_client *c, const char *uri, const unsigned c
     }
     if (pin_host(c, host, strtol(port, NULL, 10), &resolve, res) != 0)
         goto out;
+    if (dry_run) { /* every check above is the real send's; only the POST is skipped */
+        attempt_set(res, OUTCOME_SENT, "dry run: would POST %zu bytes to %s port %s", len, host,
+                    port);
+        goto out;
+    }
+    if (send_stop_signal) {
+        attempt_set(res, OUTCOME_INTERRUPTED, "stopped by a signal before the POST");
+        goto out;
+    }
 
     buf_reset(&c->body);
     headers = curl_slist_append(headers, "Content-Type: application/tlsrpt+gzip");
@@ -181,8 +200,14 @@ void https_client_post(struct https_client *c, const char *uri, const unsigned c
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &c->body);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, stop_cb);
 
     CURLcode rc = curl_easy_perform(h);
+    if (rc == CURLE_ABORTED_BY_CALLBACK) {
+        attempt_set(res, OUTCOME_INTERRUPTED, "POST aborted: the run was stopped by a signal");
+        goto out;
+    }
     if (rc != CURLE_OK) {
         enum outcome o = rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL
                              ? OUTCOME_PERMFAIL

@@ -17,8 +17,11 @@
 struct https_client;
 
 struct https_client *https_client_new(const struct config *cfg, struct dns_resolver *dns);
+/* POSTs body to uri. With dry_run every check of a real POST is made (URI, host name, DNS,
+ * the SSRF guard on every address) and only the transfer is skipped: "sent" then means "would
+ * be POSTed". A stop request (send_stop.h) aborts the transfer: OUTCOME_INTERRUPTED. */
 void https_client_post(struct https_client *c, const char *uri, const unsigned char *body,
-                       size_t len, struct attempt_result *res);
+                       size_t len, int dry_run, struct attempt_result *res);
 void https_client_free(struct https_client *c);
 
 /* The outcome class of an HTTP status (pure). */

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,23 +36,135 @@ int outbox_check(const char *transport, const char *dir, char *err, size_t errsi
     return 0;
 }
 
-void outbox_eml_name(const char *filename, const char *rcpt, char *out, size_t size)
+/* Name fitting: a name is parts joined by '!' plus a suffix. */
+#define NAME_PARTS 8
+#define HASH_TAIL 17 /* '~' and 16 hex digits */
+#define PART_MIN 24  /* a shortened part keeps at least 7 bytes of its text */
+
+struct name_parts {
+    char *v[NAME_PARTS];
+    const char *orig[NAME_PARTS]; /* what the hash is taken of */
+    int shortened[NAME_PARTS];
+    size_t n;
+};
+
+static uint64_t fnv1a64(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Splits base at '!' (the last part takes what is left past NAME_PARTS - 1 fields). */
+static void parts_split(struct name_parts *p, const char *base, size_t len)
+{
+    const char *cur = base, *end = base + len;
+    while (p->n < NAME_PARTS - 1) {
+        const char *bang = memchr(cur, '!', (size_t)(end - cur));
+        if (bang == NULL)
+            break;
+        p->v[p->n++] = xstrndup(cur, (size_t)(bang - cur));
+        cur = bang + 1;
+    }
+    p->v[p->n++] = xstrndup(cur, (size_t)(end - cur));
+}
+
+static size_t parts_len(const struct name_parts *p, size_t suffix)
+{
+    size_t total = suffix + (p->n - 1);
+    for (size_t i = 0; i < p->n; i++)
+        total += strlen(p->v[i]);
+    return total;
+}
+
+/* Shortens parts until the name fits OUTBOX_NAME_MAX: part `first` (or none: SIZE_MAX)
+ * before the others, then the longest one, each at most once and to no less than PART_MIN. */
+static void parts_fit(struct name_parts *p, size_t first, size_t suffix)
+{
+    size_t total;
+    while ((total = parts_len(p, suffix)) > OUTBOX_NAME_MAX) {
+        size_t pick = SIZE_MAX, best = PART_MIN;
+        if (first < p->n && !p->shortened[first] && strlen(p->v[first]) > PART_MIN)
+            pick = first;
+        if (pick == SIZE_MAX)
+            for (size_t i = 0; i < p->n; i++)
+                if (!p->shortened[i] && strlen(p->v[i]) > best) {
+                    best = strlen(p->v[i]);
+                    pick = i;
+                }
+        if (pick == SIZE_MAX)
+            return; /* cannot happen with NAME_PARTS x PART_MIN < OUTBOX_NAME_MAX */
+        size_t len = strlen(p->v[pick]), excess = total - OUTBOX_NAME_MAX;
+        size_t keep = (len > excess + PART_MIN ? len - excess : PART_MIN) - HASH_TAIL;
+        char tail[HASH_TAIL + 1];
+        snprintf(tail, sizeof tail, "~%016llx",
+                 (unsigned long long)fnv1a64(p->orig[pick] ? p->orig[pick] : p->v[pick]));
+        char *v = xmalloc(keep + sizeof tail);
+        memcpy(v, p->v[pick], keep);
+        memcpy(v + keep, tail, sizeof tail);
+        free(p->v[pick]);
+        p->v[pick] = v;
+        p->shortened[pick] = 1;
+    }
+}
+
+static void parts_join(struct name_parts *p, const char *suffix, char *out, size_t size)
 {
     struct buf b = BUF_INIT;
-    size_t flen = strlen(filename);
-    if (flen > 8 && strcmp(filename + flen - 8, ".json.gz") == 0)
-        flen -= 8;
-    buf_append(&b, filename, flen);
-    buf_putc(&b, '!');
-    for (const char *p = rcpt; *p; p++) {
-        char c = *p;
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '.' || c == '@' || c == '_' || c == '+' || c == '-';
-        buf_putc(&b, ok ? c : '_');
+    for (size_t i = 0; i < p->n; i++) {
+        if (i)
+            buf_putc(&b, '!');
+        buf_puts(&b, p->v[i]);
+        free(p->v[i]);
     }
-    buf_puts(&b, ".eml");
+    buf_puts(&b, suffix);
     bcopy_str(out, size, b.data);
     buf_free(&b);
+}
+
+static size_t base_len(const char *filename)
+{
+    size_t flen = strlen(filename);
+    return flen > 8 && strcmp(filename + flen - 8, ".json.gz") == 0 ? flen - 8 : flen;
+}
+
+void outbox_report_name(const char *filename, char *out, size_t size)
+{
+    struct name_parts p = {0};
+    size_t blen = base_len(filename);
+    parts_split(&p, filename, blen);
+    parts_fit(&p, SIZE_MAX, strlen(filename + blen));
+    parts_join(&p, filename + blen, out, size);
+}
+
+void outbox_eml_name(const char *filename, const char *rcpt, char *out, size_t size)
+{
+    struct name_parts p = {0};
+    parts_split(&p, filename, base_len(filename));
+    if (p.n == NAME_PARTS) { /* room for the recipient: fold the last two fields */
+        char *last = p.v[--p.n];
+        struct buf b = BUF_INIT;
+        buf_printf(&b, "%s!%s", p.v[p.n - 1], last);
+        free(last);
+        free(p.v[p.n - 1]);
+        p.v[p.n - 1] = xstrdup(b.data);
+        buf_free(&b);
+    }
+    char *r = xstrdup(rcpt);
+    for (char *c = r; *c; c++) {
+        int ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                 (*c >= '0' && *c <= '9') || *c == '.' || *c == '@' || *c == '_' || *c == '+' ||
+                 *c == '-';
+        if (!ok)
+            *c = '_';
+    }
+    p.orig[p.n] = rcpt; /* distinct recipients stay distinct, whatever '_' replaced */
+    p.v[p.n++] = r;
+    parts_fit(&p, p.n - 1, 4);
+    parts_join(&p, ".eml", out, size);
 }
 
 int outbox_write(const char *dir, const char *name, const void *data, size_t len, char *path,

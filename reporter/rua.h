@@ -21,7 +21,7 @@
 #include <stddef.h>
 
 #define RUA_URI_MAX 2048
-#define RUA_ADDR_MAX 256 /* = ADDR_MAX of addr.h */
+#define RUA_ADDR_MAX (64 + 1 + 253 + 1) /* = ADDR_MAX of addr.h */
 #define RUA_RECORD_MAX 65536 /* a longer joined record is refused */
 
 enum rua_kind { RUA_MAILTO, RUA_HTTPS, RUA_INVALID };

@@ -4,8 +4,11 @@
  * at a time (threads sharing one database handle under a lock; the network work happens
  * outside it). Exit 0 when every due delivery was attempted (deferred retries included),
  * 75 when the run could not do its work (database trouble, every DNS lookup failed), 1 on
- * configuration errors (among them: no usable DKIM key while mail reports are due). On a
- * terminal it shows its progress (count and rate); the summary line is always logged. */
+ * configuration errors (among them: no usable DKIM key while mail reports are due), 75 also
+ * when SIGINT/SIGTERM stopped it (send_stop.h). Every claim and every outcome reads the
+ * clock (a run may last hours); a claim holds for deliver_lease_seconds() and its token
+ * decides whose outcome is recorded. On a terminal it shows its progress (count and rate);
+ * the summary line is always logged. */
 #include <curl/curl.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -28,6 +31,7 @@
 #include "reporter/outbox.h"
 #include "reporter/rua.h"
 #include "reporter/send.h"
+#include "reporter/send_stop.h"
 
 static const char usage_text[] =
     "send [--day YYYY-MM-DD] [--domain D] [--report-id ID] [--dry-run | --wait] [--check]";
@@ -39,11 +43,11 @@ struct run {
     struct report_item *reports;
     size_t nreports, next;
     struct dkim_signer *signer;
-    time_t now;
+    time_t now; /* the run's start: which reports are due; every claim and outcome reads the clock */
     int dry_run;
     /* outcome counters, under lock */
     unsigned long lookups, lookup_tempfail, no_record, sent, deferred, failed, gave_up,
-        skipped_nokey, db_errors;
+        skipped_nokey, db_errors, released, claims_lost;
     double sign_seconds, net_seconds;
     struct progress *progress; /* count and rate on a terminal (lib/progress.h) */
 };
@@ -64,8 +68,30 @@ static void log_outcome(const struct report_item *r, const char *rua, const char
                  r->policy_domain, rua, r->report_id, transport, res->reply);
 }
 
+/* Counts a recorded outcome (under lock). */
+static void count_state(struct run *run, const char *state)
+{
+    if (strcmp(state, "sent") == 0)
+        run->sent++;
+    else if (strcmp(state, "retrying") == 0)
+        run->deferred++;
+    else if (strcmp(state, "failed") == 0)
+        run->failed++;
+    else
+        run->gave_up++;
+}
+
+/* The claim ran out and another run holds the row now: its outcome stands, not ours. */
+static void log_claim_lost(const struct report_item *r, const char *rua, const char *state)
+{
+    log_warn("delivery outcome dropped domain=%s rua=%s id=%s outcome=%s reason=\"the claim "
+             "expired and another run claimed the delivery since\"",
+             r->policy_domain, rua, r->report_id, state);
+}
+
 /* The lookup failed temporarily: every due row of the report counts one failed attempt. */
-static void defer_all(struct run *run, const struct report_item *r, const char *why)
+static void defer_all(struct run *run, struct deliver_ctx *ctx, const struct report_item *r,
+                      const char *why)
 {
     struct due_row *rows;
     size_t n;
@@ -74,29 +100,31 @@ static void defer_all(struct run *run, const struct report_item *r, const char *
                 r->policy_domain, why);
     pthread_mutex_lock(&run->lock);
     run->lookup_tempfail++;
-    if (deliveries_due_rows(run->db, r->report_id, run->now, &rows, &n) != 0) {
+    if (deliveries_due_rows(run->db, r->report_id, clock_now(), &rows, &n) != 0) {
         run->db_errors++;
         pthread_mutex_unlock(&run->lock);
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        time_t next = 0;
+        time_t next = 0, now = clock_now();
         const char *state = NULL;
-        int claimed = deliveries_attempt_begin(run->db, rows[i].id, run->now,
-                                               run->cfg->retry_initial_ms / 1000);
+        long long token = 0;
+        int claimed = deliveries_attempt_begin(run->db, rows[i].id, now,
+                                               deliver_lease_seconds(ctx), &token);
         if (claimed == 0)
             continue; /* another run has it */
-        if (claimed == 1)
-            state = deliveries_attempt_end(run->db, rows[i].id, run->now, run->cfg, &res, "dns",
-                                           &next);
-        if (state == NULL) {
+        int rc = claimed < 0 ? -1
+                             : deliveries_attempt_end(run->db, rows[i].id, token, now, run->cfg,
+                                                      &res, "dns", &state, &next);
+        if (rc < 0) {
             run->db_errors++;
             continue;
         }
-        if (strcmp(state, "gave-up") == 0)
-            run->gave_up++;
-        else
-            run->deferred++;
+        if (rc == 0) {
+            run->claims_lost++;
+            continue;
+        }
+        count_state(run, state);
         log_outcome(r, rows[i].rua[0] ? rows[i].rua : "(lookup)", "dns", state, &res, next);
     }
     pthread_mutex_unlock(&run->lock);
@@ -111,32 +139,37 @@ static const struct rua_entry *find_entry(const struct rua_list *l, const char *
     return NULL;
 }
 
+/* A dry run: every destination of the record, every check of a real attempt, no transfer. */
+static void dry_run_rows(struct run *run, struct deliver_ctx *ctx, const struct report_item *r,
+                         const unsigned char *gz, size_t gzlen, const struct rua_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        struct attempt_result res;
+        const struct rua_entry *e = &l->v[i];
+        deliver_one(ctx, r, gz, gzlen, e, clock_now(), 1, &res);
+        const char *action = res.outcome == OUTCOME_SENT       ? "would-send"
+                             : res.outcome == OUTCOME_PERMFAIL ? "refused"
+                                                               : "would-retry";
+        printf("report-id=%s domain=%s rua=%s via=%s action=%s detail=\"%s\"\n", r->report_id,
+               r->policy_domain, e->uri, deliver_transport(run->cfg, e), action, res.reply);
+    }
+}
+
 static void deliver_rows(struct run *run, struct deliver_ctx *ctx, const struct report_item *r,
                          const unsigned char *gz, size_t gzlen, const struct rua_list *l)
 {
     const struct config *cfg = run->cfg;
     struct due_row *rows = NULL;
     size_t n = 0;
-    if (run->dry_run) {
-        for (size_t i = 0; i < l->n; i++) {
-            struct attempt_result res;
-            const struct rua_entry *e = &l->v[i];
-            deliver_one(ctx, r, gz, gzlen, e, run->now, 1, &res);
-            printf("report-id=%s domain=%s rua=%s via=%s action=%s detail=\"%s\"\n", r->report_id,
-                   r->policy_domain, e->uri, deliver_transport(cfg, e),
-                   res.outcome == OUTCOME_SENT ? "would-send" : "refused", res.reply);
-        }
-        return;
-    }
     pthread_mutex_lock(&run->lock);
-    int rc = deliveries_due_rows(run->db, r->report_id, run->now, &rows, &n);
+    int rc = deliveries_due_rows(run->db, r->report_id, clock_now(), &rows, &n);
     if (rc != 0)
         run->db_errors++;
     pthread_mutex_unlock(&run->lock);
     if (rc != 0)
         return;
 
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !send_stop_signal; i++) {
         const struct rua_entry *e = find_entry(l, rows[i].rua);
         if (e == NULL || e->kind == RUA_INVALID)
             continue; /* reconcile already failed rows that left the record */
@@ -147,8 +180,10 @@ static void deliver_rows(struct run *run, struct deliver_ctx *ctx, const struct 
             continue; /* left due: sent once a key is configured */
         }
         const char *transport = deliver_transport(cfg, e);
+        long long token = 0;
         pthread_mutex_lock(&run->lock);
-        rc = deliveries_attempt_begin(run->db, rows[i].id, run->now, cfg->retry_initial_ms / 1000);
+        rc = deliveries_attempt_begin(run->db, rows[i].id, clock_now(),
+                                      deliver_lease_seconds(ctx), &token);
         if (rc < 0)
             run->db_errors++;
         pthread_mutex_unlock(&run->lock);
@@ -158,25 +193,35 @@ static void deliver_rows(struct run *run, struct deliver_ctx *ctx, const struct 
             continue; /* another `send` running at the same time took it */
 
         struct attempt_result res;
-        deliver_one(ctx, r, gz, gzlen, e, run->now, 0, &res);
+        deliver_one(ctx, r, gz, gzlen, e, clock_now(), 0, &res);
 
         time_t next = 0;
+        const char *state = NULL;
         pthread_mutex_lock(&run->lock);
-        const char *state =
-            deliveries_attempt_end(run->db, rows[i].id, run->now, cfg, &res, transport, &next);
-        if (state == NULL)
+        if (res.outcome == OUTCOME_INTERRUPTED) {
+            rc = deliveries_attempt_release(run->db, rows[i].id, token, clock_now(), res.reply);
+            if (rc > 0)
+                run->released++;
+        } else {
+            rc = deliveries_attempt_end(run->db, rows[i].id, token, clock_now(), cfg, &res,
+                                        transport, &state, &next);
+            if (rc > 0)
+                count_state(run, state);
+        }
+        if (rc < 0)
             run->db_errors++;
-        else if (strcmp(state, "sent") == 0)
-            run->sent++;
-        else if (strcmp(state, "retrying") == 0)
-            run->deferred++;
-        else if (strcmp(state, "failed") == 0)
-            run->failed++;
-        else
-            run->gave_up++;
+        else if (rc == 0)
+            run->claims_lost++;
         pthread_mutex_unlock(&run->lock);
-        if (state)
+        if (rc > 0 && state)
             log_outcome(r, e->uri, transport, state, &res, next);
+        else if (rc > 0)
+            log_info("delivery released domain=%s rua=%s id=%s reason=\"%s\"", r->policy_domain,
+                     e->uri, r->report_id, res.reply);
+        else if (rc == 0)
+            log_claim_lost(r, e->uri,
+                           res.outcome == OUTCOME_INTERRUPTED ? "interrupted"
+                                                              : outcome_name(res.outcome));
     }
     due_rows_free(rows, n);
 }
@@ -206,7 +251,7 @@ static void process_report(struct run *run, struct deliver_ctx *ctx, const struc
             printf("report-id=%s domain=%s action=retry-later detail=\"DNS: %s\"\n", r->report_id,
                    r->policy_domain, err);
         else
-            defer_all(run, r, err);
+            defer_all(run, ctx, r, err);
         goto out;
     }
     if (s == DNS_OK &&
@@ -221,12 +266,14 @@ static void process_report(struct run *run, struct deliver_ctx *ctx, const struc
                          r->report_id, l.v[i].uri, l.v[i].error);
         if (!run->dry_run) {
             pthread_mutex_lock(&run->lock);
-            if (deliveries_reconcile(run->db, r->report_id, run->now, &l) != 0)
+            if (deliveries_reconcile(run->db, r->report_id, clock_now(), &l) != 0)
                 run->db_errors++;
             pthread_mutex_unlock(&run->lock);
             deliver_outbox_report(run->cfg, r, gz, gzlen);
+            deliver_rows(run, ctx, r, gz, gzlen, &l);
+        } else {
+            dry_run_rows(run, ctx, r, gz, gzlen, &l);
         }
-        deliver_rows(run, ctx, r, gz, gzlen, &l);
         rua_free(&l);
     } else {
         char reason[1024], ex[300];
@@ -240,7 +287,7 @@ static void process_report(struct run *run, struct deliver_ctx *ctx, const struc
                    r->policy_domain, reason);
         } else {
             pthread_mutex_lock(&run->lock);
-            if (deliveries_no_record(run->db, r->report_id, run->now, reason) != 0)
+            if (deliveries_no_record(run->db, r->report_id, clock_now(), reason) != 0)
                 run->db_errors++;
             run->no_record++;
             pthread_mutex_unlock(&run->lock);
@@ -268,7 +315,7 @@ static void *worker(void *arg)
     }
     for (;;) {
         pthread_mutex_lock(&run->lock);
-        size_t i = run->next < run->nreports ? run->next++ : run->nreports;
+        size_t i = run->next < run->nreports && !send_stop_signal ? run->next++ : run->nreports;
         pthread_mutex_unlock(&run->lock);
         if (i >= run->nreports)
             break;
@@ -312,6 +359,7 @@ int send_run(struct config *cfg, const struct delivery_filter *filter, int dry_r
     run.dry_run = dry_run;
     pthread_mutex_init(&run.lock, NULL);
     signal(SIGPIPE, SIG_IGN);
+    send_stop_install();
     if (send_preflight(cfg, &run.signer) != 0) {
         dkim_signer_free(run.signer);
         pthread_mutex_destroy(&run.lock);
@@ -356,17 +404,25 @@ int send_run(struct config *cfg, const struct delivery_filter *filter, int dry_r
     free(th);
     progress_end(run.progress);
 
+    if (send_stop_signal)
+        log_warn("send interrupted by %s: no attempt started after it; %lu in flight released "
+                 "(due again); %zu of %zu reports not looked at",
+                 send_stop_signal == SIGINT ? "SIGINT" : "SIGTERM", run.released,
+                 run.nreports - run.next, run.nreports);
     log_info("send finished reports=%zu sent=%lu deferred=%lu failed=%lu gave_up=%lu "
-             "no_record=%lu dns_tempfail=%lu skipped_no_dkim_key=%lu sign_seconds=%.3f "
-             "network_seconds=%.3f",
+             "no_record=%lu dns_tempfail=%lu skipped_no_dkim_key=%lu released=%lu "
+             "claims_lost=%lu interrupted=%s sign_seconds=%.3f network_seconds=%.3f",
              run.nreports, run.sent, run.deferred, run.failed, run.gave_up, run.no_record,
-             run.lookup_tempfail, run.skipped_nokey, run.sign_seconds, run.net_seconds);
+             run.lookup_tempfail, run.skipped_nokey, run.released, run.claims_lost,
+             send_stop_signal ? "yes" : "no", run.sign_seconds, run.net_seconds);
     if (run.db_errors)
         rc = EXIT_TEMPFAIL;
     else if (run.lookups > 0 && run.lookup_tempfail == run.lookups)
         rc = EXIT_TEMPFAIL; /* the resolver is unusable: nothing could be done */
     else if (run.skipped_nokey)
         rc = EXIT_ERROR;
+    if (send_stop_signal && rc != EXIT_ERROR)
+        rc = EXIT_TEMPFAIL; /* interrupted: the rest is for a later run */
     if (run.skipped_nokey)
         log_error("%lu mail deliveries not attempted: no usable DKIM key (see `tlsrpt send "
                   "--check`); they stay pending", run.skipped_nokey);

@@ -1,8 +1,9 @@
 /* `send --wait` / `daily --wait`: send passes until nothing of the current reports is left
  * open (every destination sent, failed, given up or without record), sleeping until the next
  * due attempt in between. One timer a day is then enough for retries and `spread`: the run
- * lasts at most retry_hours (+ spread) after its last new report. SIGTERM or SIGINT ends the
- * wait (not an attempt in flight: the pass finishes first). Needs the real clock. */
+ * lasts at most retry_hours (+ spread) after its last new report. SIGTERM or SIGINT during a
+ * sleep ends the wait (exit status of the last pass); during a pass, the pass stops as a
+ * plain `send` does (send_stop.h: attempts in flight released, exit 75). Real clock only. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -14,14 +15,7 @@
 #include "lib/log.h"
 #include "reporter/deliveries.h"
 #include "reporter/send.h"
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
+#include "reporter/send_stop.h"
 
 /* A configuration error stays; otherwise the latest pass tells whether to run again. */
 static int worse(int a, int b)
@@ -35,14 +29,9 @@ int send_wait_run(struct config *cfg, const struct delivery_filter *f, int first
         log_error("--wait needs the real clock (it sleeps until attempts are due); drop --now");
         return EXIT_USAGE;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-
+    send_stop_install(); /* send_run() installs them too; this covers the sleeps */
     int rc = first_rc;
-    while (!stop_requested) {
+    while (!send_stop_signal) {
         struct db *db = cmd_open_db(cfg);
         if (db == NULL)
             return worse(rc, EXIT_TEMPFAIL);
@@ -55,17 +44,17 @@ int send_wait_run(struct config *cfg, const struct delivery_filter *f, int first
             break;
         char ts[32];
         log_info("waiting for the next due attempt at=%s", rfc3339_format(next, ts));
-        while (!stop_requested && clock_now() < next) {
+        while (!send_stop_signal && clock_now() < next) {
             time_t left = next - clock_now();
             struct timespec d = {left > 60 ? 60 : left, 0};
             if (nanosleep(&d, NULL) != 0 && errno != EINTR)
                 break;
         }
-        if (stop_requested)
+        if (send_stop_signal)
             break;
         rc = worse(rc, send_run(cfg, f, 0));
     }
-    if (stop_requested)
+    if (send_stop_signal)
         log_info("wait ended by a signal; open deliveries stay scheduled");
     return rc;
 }

@@ -8,6 +8,7 @@
 
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "reporter/send_stop.h"
 
 struct smtp_client {
     CURL *curl;
@@ -45,6 +46,14 @@ static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *
     memcpy(c->last_reply, data, size);
     c->last_reply[size] = '\0';
     return 0;
+}
+
+/* A nonzero return aborts the transfer when the run was asked to stop (send_stop.h). */
+static int stop_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                   curl_off_t ulnow)
+{
+    (void)arg, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return send_stop_signal != 0;
 }
 
 static char *read_password(const char *path, char *err, size_t errsize)
@@ -101,13 +110,14 @@ void smtp_client_send(struct smtp_client *c, const char *from, const char *rcpt,
 {
     const struct config *cfg = c->cfg;
     CURL *h = c->curl;
-    char mail_from[300], rcpt_to[300];
     struct upload up = {msg, len, 0};
     struct curl_slist *rcpts = NULL;
-
-    snprintf(mail_from, sizeof mail_from, "<%s>", from);
-    snprintf(rcpt_to, sizeof rcpt_to, "<%s>", rcpt);
-    rcpts = curl_slist_append(rcpts, rcpt_to);
+    /* a legal address is up to 64 + 1 + 253 bytes: sized by the buffer, never cut */
+    struct buf mail_from = BUF_INIT, rcpt_to = BUF_INIT;
+    buf_printf(&mail_from, "<%s>", from);
+    buf_printf(&rcpt_to, "<%s>", rcpt);
+    rcpts = curl_slist_append(rcpts, rcpt_to.data);
+    buf_free(&rcpt_to);
     c->last_reply[0] = '\0';
 
     curl_easy_reset(h); /* keeps the connection to the relay */
@@ -115,7 +125,7 @@ void smtp_client_send(struct smtp_client *c, const char *from, const char *rcpt,
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROXY, "");
-    curl_easy_setopt(h, CURLOPT_MAIL_FROM, mail_from);
+    curl_easy_setopt(h, CURLOPT_MAIL_FROM, mail_from.data);
     curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
     curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
@@ -131,6 +141,8 @@ void smtp_client_send(struct smtp_client *c, const char *from, const char *rcpt,
     curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
     curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
     curl_easy_setopt(h, CURLOPT_DEBUGDATA, c);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, stop_cb);
     if (cfg->smtp_ca_file[0] != '\0')
         curl_easy_setopt(h, CURLOPT_CAINFO, cfg->smtp_ca_file);
 
@@ -155,7 +167,14 @@ void smtp_client_send(struct smtp_client *c, const char *from, const char *rcpt,
     long code = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
     curl_slist_free_all(rcpts);
+    curl_easy_setopt(h, CURLOPT_MAIL_FROM, NULL);
+    buf_free(&mail_from);
 
+    if (rc == CURLE_ABORTED_BY_CALLBACK) {
+        attempt_set(res, OUTCOME_INTERRUPTED, "relay %s: aborted, the run was stopped by a signal",
+                    cfg->smtp_url);
+        return;
+    }
     if (rc == CURLE_OK) {
         attempt_set(res, OUTCOME_SENT, "%s", c->last_reply[0] ? c->last_reply : "250");
         return;

@@ -38,6 +38,8 @@ const char *outcome_name(enum outcome o)
         return "sent";
     case OUTCOME_TEMPFAIL:
         return "temporary failure";
+    case OUTCOME_INTERRUPTED:
+        return "interrupted";
     default:
         return "permanent failure";
     }

@@ -6,6 +6,7 @@ enum outcome {
     OUTCOME_SENT,     /* accepted by the relay / endpoint (or written to the outbox) */
     OUTCOME_TEMPFAIL, /* try again later (4xx, 408, 429, 5xx HTTP, timeouts, connections) */
     OUTCOME_PERMFAIL, /* never again (SMTP 5xx, other HTTP 4xx, refused destination) */
+    OUTCOME_INTERRUPTED, /* stopped by SIGINT/SIGTERM before an answer: released, due again */
 };
 
 struct attempt_result {

@@ -5,7 +5,8 @@ usage: https_sink.py DIR PORT CERT KEY [--count-only]
 
 Each POST body is written to DIR/post-N.gz, its path and headers to DIR/post-N.hdr. The answer
 is read from DIR/mode before each request: "200" (default), "201", "503", "400", "429",
-"301", "stall" (never answers within the client's timeout) or "delay:SECONDS" (keeps the
+"301", "stall" (never answers within the client's timeout;
+DIR/stalled-N appears when a stall starts, N counting stalls) or "delay:SECONDS" (keeps the
 report, answers 200 that much later). DIR/ready appears once the
 server listens; --count-only keeps only a counter (DIR/count, written on exit)."""
 import http.server
@@ -41,6 +42,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except FileNotFoundError:
             pass
         if mode == "stall":
+            with srv.lock:
+                srv.stalls += 1
+                k = srv.stalls
+            open(os.path.join(srv.out, "stalled-%d" % k), "w").close()
             time.sleep(30)
             return
         delay = 0.0
@@ -76,7 +81,7 @@ def main():
     out, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     srv.daemon_threads = True
-    srv.out, srv.n, srv.lock = out, 0, threading.Lock()
+    srv.out, srv.n, srv.stalls, srv.lock = out, 0, 0, threading.Lock()
     srv.count_only = "--count-only" in sys.argv[5:]
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert, key)

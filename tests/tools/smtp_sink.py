@@ -10,7 +10,7 @@ message: a file holding e.g. "451" or "550" makes the sink refuse with that code
 "250") accepts. Fault modes: "drop-mid-data" closes the connection after the first line of the
 message, "drop-after-data" after the whole message but before the reply to the final dot (the
 client cannot know whether it was taken; the sink does not keep it), "stall" never replies to
-the final dot, "delay:SECONDS" keeps the message and waits that long before replying 250. DIR/ready appears once the server listens. --count-only keeps only a counter
+the final dot (and creates DIR/stalled-N when it starts to, N counting stalls), "delay:SECONDS" keeps the message and waits that long before replying 250. DIR/ready appears once the server listens. --count-only keeps only a counter
 (DIR/count, written on exit) for benchmarks."""
 import asyncio
 import os
@@ -53,6 +53,10 @@ class Handler:
             server.transport.abort()
             return "421 4.3.0 (never sent: the connection is gone)"
         if mode == "stall":
+            with self.lock:
+                self.stalls = getattr(self, "stalls", 0) + 1
+                k = self.stalls
+            open(os.path.join(self.out, "stalled-%d" % k), "w").close()
             await asyncio.sleep(3600)
         with self.lock:
             self.n += 1

@@ -326,6 +326,31 @@ static const struct addr_row addr_rows[] = {
      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.com"},
 };
 
+/* The longest legal address: a 64-octet local part at a 253-octet domain (318 bytes). */
+static void test_addr_longest(void)
+{
+    struct buf a = BUF_INIT;
+    for (int i = 0; i < 64; i++)
+        buf_putc(&a, 'l');
+    buf_putc(&a, '@');
+    for (int l = 0; l < 4; l++) {
+        for (int i = 0; i < (l < 3 ? 63 : 56); i++)
+            buf_putc(&a, (char)('a' + l));
+        buf_putc(&a, '.');
+    }
+    buf_puts(&a, "test");
+    char out[RUA_ADDR_MAX];
+    const char *why = "";
+    int rc = addr_check(a.data, out, &why);
+    UNIT_CHECK("address of 318 bytes (64-octet local part, 253-octet domain) accepted",
+               a.len == 318 && rc == 0 && strcmp(out, a.data) == 0, "len=%zu rc=%d why=%s",
+               a.len, rc, why);
+    buf_puts(&a, "x");
+    rc = addr_check(a.data, out, &why);
+    UNIT_CHECK("address with a 254-octet domain refused", rc == -1, "accepted");
+    buf_free(&a);
+}
+
 static void test_addr(void)
 {
     for (size_t i = 0; i < sizeof addr_rows / sizeof addr_rows[0]; i++) {
@@ -348,5 +373,6 @@ int main(void)
     test_limits();
     test_select();
     test_addr();
+    test_addr_longest();
     return unit_status();
 }

@@ -87,6 +87,71 @@ static void test_argv(void)
     buf_free(&many);
 }
 
+/* A 253-octet domain (four labels) and a 64-octet local part: the longest legal ones. */
+static void long_domain(char *out, char label_char)
+{
+    size_t n = 0;
+    for (int l = 0; l < 4; l++) {
+        int len = l < 3 ? 63 : 61;
+        for (int i = 0; i < len; i++)
+            out[n++] = (char)(label_char + l);
+        out[n++] = l < 3 ? '.' : '\0';
+    }
+}
+
+static void test_long_names(void)
+{
+    char dom[254], local[65], rcpt[400], rcpt2[400], file[600], out[512], out2[512], rep[512];
+    long_domain(dom, 'a');
+    memset(local, 'l', 64);
+    local[64] = '\0';
+    snprintf(rcpt, sizeof rcpt, "%s@%s", local, dom);
+    snprintf(rcpt2, sizeof rcpt2, "%.*sm@%s", 63, local, dom);
+    snprintf(file, sizeof file, "reporter.example.net!%s!1780012800!1780099199!20260529T000000Z-0001.json.gz", dom);
+    UNIT_CHECK("long names: the domain is 253 octets", strlen(dom) == 253, "%zu", strlen(dom));
+
+    outbox_report_name(file, rep, sizeof rep);
+    UNIT_CHECK("report name of a 253-octet domain fits (temporary name <= 255)",
+               strlen(rep) <= OUTBOX_NAME_MAX && strlen(rep) + 5 <= 255, "%zu bytes", strlen(rep));
+    UNIT_CHECK("report name keeps the submitter, times and id, and the suffix",
+               strncmp(rep, "reporter.example.net!aaaa", 25) == 0 &&
+                   strstr(rep, "!1780012800!1780099199!20260529T000000Z-0001.json.gz") != NULL,
+               "%s", rep);
+    UNIT_CHECK("report name: the shortened domain ends in ~ and 16 hex digits",
+               strchr(rep, '~') != NULL && strspn(strchr(rep, '~') + 1, "0123456789abcdef") == 16,
+               "%s", rep);
+
+    outbox_eml_name("reporter.example.net!example.com!1780012800!1780099199!id.json.gz", rcpt, out,
+                    sizeof out);
+    UNIT_CHECK("eml name, 64-octet local part @ 253-octet domain: fits",
+               strlen(out) <= OUTBOX_NAME_MAX, "%zu bytes", strlen(out));
+    UNIT_CHECK("eml name: the report part is kept whole, the recipient shortened",
+               strncmp(out, "reporter.example.net!example.com!1780012800!1780099199!id!llll", 62) == 0 &&
+                   strcmp(out + strlen(out) - 4, ".eml") == 0 && strchr(out, '~') != NULL,
+               "%s", out);
+    outbox_eml_name("reporter.example.net!example.com!1780012800!1780099199!id.json.gz", rcpt, out2,
+                    sizeof out2);
+    UNIT_STR_EQ("eml name: deterministic", out, out2);
+    outbox_eml_name("reporter.example.net!example.com!1780012800!1780099199!id.json.gz", rcpt2, out2,
+                    sizeof out2);
+    UNIT_CHECK("eml name: recipients that differ past the cut get different names",
+               strcmp(out, out2) != 0, "both %s", out);
+
+    outbox_eml_name(file, rcpt, out, sizeof out);
+    UNIT_CHECK("eml name, 253-octet report domain and recipient: fits",
+               strlen(out) <= OUTBOX_NAME_MAX, "%zu bytes", strlen(out));
+    UNIT_CHECK("eml name, both long: submitter, times and id stay readable",
+               strncmp(out, "reporter.example.net!", 21) == 0 &&
+                   strstr(out, "!1780012800!1780099199!20260529T000000Z-0001!") != NULL,
+               "%s", out);
+    char two[254];
+    long_domain(two, 'e');
+    snprintf(rcpt2, sizeof rcpt2, "%s@%s", local, two);
+    outbox_eml_name(file, rcpt2, out2, sizeof out2);
+    UNIT_CHECK("eml name, both long: another recipient domain, another name", strcmp(out, out2) != 0,
+               "both %s", out);
+}
+
 static void test_names(void)
 {
     char out[512];
@@ -94,6 +159,9 @@ static void test_names(void)
     UNIT_STR_EQ("eml name", "example.net!example.com!1!2!abc!r@example.com.eml", out);
     outbox_eml_name("x.json.gz", "\"a b/../c\"@example.com", out, sizeof out);
     UNIT_STR_EQ("eml name: quotes, spaces and slashes replaced", "x!_a_b_.._c_@example.com.eml", out);
+    outbox_report_name("example.net!example.com!1!2!abc.json.gz", out, sizeof out);
+    UNIT_STR_EQ("report name: short names unchanged", "example.net!example.com!1!2!abc.json.gz", out);
+    test_long_names();
 
     struct {
         long status;
@@ -115,8 +183,35 @@ static void test_names(void)
     UNIT_STR_EQ("attempt reply kept printable", "451 4.3.0 try\\x0d\\x0alater \\\"x\\\"", r.reply);
 }
 
+/* What a claim's lease must cover besides `timeout`: the longest wait of one lookup. */
+static void test_dns_bound(void)
+{
+    struct {
+        const char *servers;
+        long connect_timeout_ms, want_ms;
+    } rows[] = {
+        /* 2 tries x 1 server x retrans (3 s / 2 tries, at least 1 s) */
+        {"127.0.0.1:53", 3000, 2000},
+        /* retrans 5 s (15 s / 2, at most 5); per try 5 + 10/3 + 20/3 (glibc's divided waits) */
+        {"127.0.0.1:53 127.0.0.2:53 127.0.0.3:53", 15000, 28000},
+        {"[::1]:53", 60000, 10000},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char err[256], name[160];
+        struct dns_resolver *r = dns_resolver_new(rows[i].servers, rows[i].connect_timeout_ms,
+                                                  err, sizeof err);
+        long got = r ? dns_resolver_max_ms(r) : -1;
+        snprintf(name, sizeof name, "DNS wait bound: %s, connect_timeout %ld ms", rows[i].servers,
+                 rows[i].connect_timeout_ms);
+        UNIT_CHECK(name, got == rows[i].want_ms, "expected %ld ms, got %ld (%s)", rows[i].want_ms,
+                   got, r ? "" : err);
+        dns_resolver_free(r);
+    }
+}
+
 int main(void)
 {
+    test_dns_bound();
     test_join();
     test_argv();
     test_names();
