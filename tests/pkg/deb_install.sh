@@ -46,7 +46,7 @@ status_before=$(git -C "$TOP" status --porcelain)
 # last commit's time (lintian refuses files from 1970). The cache key: those files' contents,
 # tests/ left out (nothing in the package comes from there).
 files() { (cd "$TOP" && git ls-files -co --exclude-standard -z); }
-key=$(cd "$TOP" && files | grep -zv '^tests/' | xargs -0 sha256sum 2> /dev/null | sha256sum | cut -c1-16)
+key=$(cd "$TOP" && files | grep -zv '^tests/' | sort -z | xargs -0 sha256sum 2> /dev/null | sha256sum | cut -c1-16)
 debdir=$CACHE/deb-$(. /etc/os-release && echo "$VERSION_CODENAME")-$key
 if [ ! -f "$debdir/$deb_name" ]; then
     mkdir -p "$CACHE"
