@@ -32,7 +32,10 @@ arch=$(dpkg --print-architecture)
 deb_name="tlsrpt_${version}_${arch}.deb"
 
 t0=$(date +%s)
-# The roots (network and dpkg bound) are made while the package builds (CPU bound).
+# The roots (network and dpkg bound) are made while the package builds (CPU bound). Each holds
+# systemd and the runtime libraries the package depends on, as named in that release: on
+# Debian 13 libcurl4t64, which provides libcurl4 (what the package built on 12 names), so that
+# dpkg -i inside, with no network, proves the dependencies resolve there.
 libs="systemd libopendkim11 libjansson4 libsqlite3-0 libidn2-0 zlib1g"
 sh "$TOP/tests/lib/debian_root.sh" bookworm $libs libcurl4 > "$T/root-bookworm.path" 2> "$T/root-bookworm.log" &
 root_job_bookworm=$!
