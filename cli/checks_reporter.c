@@ -48,26 +48,35 @@ static void check_dkim(struct checks *c, const struct config *cfg)
     }
     if (unset)
         return;
-    char *key = checks_secret_file(c, "[dkim] key_file", cfg->dkim_key_file);
-    if (key == NULL)
-        return;
-    struct dkimkey_info info;
+    /* Every key, as send loads them (reporter/dkimspec.h, reporter/dkim.c). */
+    struct dkim_keyspec specs[DKIM_KEYS_MAX];
     char err[768];
-    struct dkim_signer *s = dkim_signer_from_key(cfg, key, clock_now(), &info, err, sizeof err);
-    explicit_bzero(key, strlen(key));
-    free(key);
-    if (s == NULL)
+    int n = dkim_keyspecs(cfg, specs, DKIM_KEYS_MAX, err, sizeof err);
+    if (n < 0)
         checks_error(c, "%s", err);
-    else if (info.type == DKIMKEY_RSA && info.bits < 2048)
-        checks_warn(c, "[dkim] key_file %s: RSA key of only %d bits; use 2048", cfg->dkim_key_file,
-                    info.bits);
-    else if (info.type == DKIMKEY_RSA)
-        checks_ok(c, "[dkim] key_file %s: RSA key of %d bits, signs with %s", cfg->dkim_key_file,
-                  info.bits, cfg->dkim_algorithm);
-    else
-        checks_ok(c, "[dkim] key_file %s: Ed25519 key, signs with %s", cfg->dkim_key_file,
-                  cfg->dkim_algorithm);
-    dkim_signer_free(s);
+    for (int i = 0; i < n; i++) {
+        const struct dkim_keyspec *k = &specs[i];
+        char *key = checks_secret_file(c, "[dkim] key_file", k->key_file);
+        if (key == NULL)
+            continue;
+        struct dkimkey_info info;
+        struct dkim_signer *s = dkim_signer_from_key(cfg, k, key, clock_now(), &info, err,
+                                                     sizeof err);
+        explicit_bzero(key, strlen(key));
+        free(key);
+        if (s == NULL)
+            checks_error(c, "%s", err);
+        else if (info.type == DKIMKEY_RSA && info.bits < 2048)
+            checks_warn(c, "[dkim] key_file %s: RSA key of only %d bits; use 2048", k->key_file,
+                        info.bits);
+        else if (info.type == DKIMKEY_RSA)
+            checks_ok(c, "[dkim] key_file %s: RSA key of %d bits, signs with %s (s=%s)",
+                      k->key_file, info.bits, dkimkey_algorithm(info.type), k->selector);
+        else
+            checks_ok(c, "[dkim] key_file %s: Ed25519 key, signs with %s (s=%s)", k->key_file,
+                      dkimkey_algorithm(info.type), k->selector);
+        dkim_signer_free(s);
+    }
     /* d= must be the From domain or a parent of it, or receivers ignore the report. */
     const char *from_dom = domain_of(cfg->from);
     size_t fl = strlen(from_dom), dl = strlen(cfg->dkim_domain);

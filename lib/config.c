@@ -64,11 +64,14 @@ const struct config_key config_keys[] = {
     {"dkim", "domain", CT_STRING, OFF(dkim_domain), "", 0, 0, NULL,
      "d= of the DKIM signature (empty: the domain of from)"},
     {"dkim", "selector", CT_STRING, OFF(dkim_selector), "", 0, 0, NULL,
-     "s= of the DKIM signature (required for mail reports)"},
+     "s= of the DKIM signature (required for mail reports); several keys: one selector each,"
+     " in key_file's order"},
     {"dkim", "key_file", CT_STRING, OFF(dkim_key_file), "", 0, 0, NULL,
-     "PEM private key (RSA or Ed25519), not readable by others (required for mail reports)"},
-    {"dkim", "algorithm", CT_ENUM, OFF(dkim_algorithm), "rsa-sha256", 0, 0,
-     "rsa-sha256 ed25519-sha256", "signing algorithm"},
+     "PEM private key (RSA or Ed25519), not readable by others (required for mail reports);"
+     " several keys (e.g. RSA and Ed25519): every report gets one signature per key"},
+    {"dkim", "algorithm", CT_LIST, OFF(dkim_algorithm), "rsa-sha256", 0, 0,
+     "rsa-sha256 ed25519-sha256", "signing algorithm of each key, in key_file's order;"
+     " a key without an entry signs with its own type's"},
 
     {"delivery", "from", CT_STRING, OFF(from), "", 0, 0, NULL,
      "From address of report mail (empty: contact_info)"},

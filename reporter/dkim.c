@@ -33,12 +33,19 @@ const char *__lsan_default_suppressions(void)
     return "leak:dkim_privkey_load\nleak:libcrypto.so.3\n";
 }
 
-struct dkim_signer {
+/* One key: its own libopendkim handle (the options are per handle). */
+struct dkim_one {
     DKIM_LIB *lib;
     char *key;          /* PEM text */
     char *selector;
-    char *domain;
     dkim_alg_t alg;
+};
+
+/* Every configured key; each message gets one signature per key, in the configured order. */
+struct dkim_signer {
+    struct dkim_one one[DKIM_KEYS_MAX];
+    size_t n;
+    char *domain;
     uint64_t fixed_time;
 };
 
@@ -123,14 +130,14 @@ static int feed(DKIM *d, const char *msg, size_t len, char *err, size_t errsize)
     return 0;
 }
 
-int dkim_signer_sign(struct dkim_signer *s, const char *msg, size_t len, struct buf *sig,
-                     char *err, size_t errsize)
+static int sign_one(const struct dkim_signer *s, const struct dkim_one *k, const char *msg,
+                    size_t len, struct buf *sig, char *err, size_t errsize)
 {
     DKIM_STAT st;
-    DKIM *d = dkim_sign(s->lib, (const unsigned char *)"tlsrpt", NULL,
-                        (dkim_sigkey_t)s->key, (const unsigned char *)s->selector,
+    DKIM *d = dkim_sign(k->lib, (const unsigned char *)"tlsrpt", NULL,
+                        (dkim_sigkey_t)k->key, (const unsigned char *)k->selector,
                         (const unsigned char *)s->domain, DKIM_CANON_RELAXED, DKIM_CANON_RELAXED,
-                        s->alg, -1, &st);
+                        k->alg, -1, &st);
     if (d == NULL) {
         snprintf(err, errsize, "dkim_sign: %s", dkim_getresultstr(st));
         return -1;
@@ -156,6 +163,21 @@ int dkim_signer_sign(struct dkim_signer *s, const char *msg, size_t len, struct 
     }
     dkim_free(d);
     return rc;
+}
+
+int dkim_signer_sign(struct dkim_signer *s, const char *msg, size_t len, struct buf *sig,
+                     char *err, size_t errsize)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        /* The reason names the key: "s=SELECTOR: why". */
+        int at = snprintf(err, errsize, "s=%.64s: ", s->one[i].selector);
+        size_t off = at > 0 && (size_t)at < errsize ? (size_t)at : 0;
+        if (sign_one(s, &s->one[i], msg, len, sig, err + off, errsize - off) != 0)
+            return -1;
+    }
+    if (errsize > 0)
+        err[0] = '\0';
+    return 0;
 }
 
 /* The size in bytes of the signature in the b= tag of a signature header. */
@@ -201,13 +223,15 @@ static int trial(struct dkim_signer *s, const char *path, struct dkimkey_info *i
     return 0;
 }
 
-struct dkim_signer *dkim_signer_from_key(const struct config *cfg, const char *key, time_t now,
-                                         struct dkimkey_info *info, char *err, size_t errsize)
+struct dkim_signer *dkim_signer_from_key(const struct config *cfg,
+                                         const struct dkim_keyspec *spec, const char *key,
+                                         time_t now, struct dkimkey_info *info, char *err,
+                                         size_t errsize)
 {
-    const char *path = cfg->dkim_key_file;
+    const char *path = spec->key_file;
     info->type = DKIMKEY_NONE;
     info->bits = 0;
-    if (cfg->dkim_selector[0] == '\0') {
+    if (spec->selector[0] == '\0') {
         snprintf(err, errsize, "[dkim] selector is not set");
         return NULL;
     }
@@ -221,36 +245,38 @@ struct dkim_signer *dkim_signer_from_key(const struct config *cfg, const char *k
                                "key (PEM or base64 DER)", path);
         return NULL;
     }
-    if (strcmp(dkimkey_algorithm(type), cfg->dkim_algorithm) != 0) {
+    if (spec->algorithm[0] != '\0' && strcmp(dkimkey_algorithm(type), spec->algorithm) != 0) {
         snprintf(err, errsize, "[dkim] key_file %s: an %s key cannot sign with [dkim] "
                                "algorithm = %s", path, type == DKIMKEY_RSA ? "RSA" : "Ed25519",
-                 cfg->dkim_algorithm);
+                 spec->algorithm);
         return NULL;
     }
     info->type = type;
 
     struct dkim_signer *s = xcalloc(1, sizeof *s);
-    s->key = xstrdup(key);
-    s->selector = xstrdup(cfg->dkim_selector);
+    struct dkim_one *k = &s->one[0];
+    s->n = 1;
+    k->key = xstrdup(key);
+    k->selector = xstrdup(spec->selector);
     s->domain = xstrdup(cfg->dkim_domain);
-    s->alg = type == DKIMKEY_ED25519 ? DKIM_SIGN_ED25519SHA256 : DKIM_SIGN_RSASHA256;
-    s->lib = dkim_init(NULL, NULL);
-    if (s->lib == NULL) {
+    k->alg = type == DKIMKEY_ED25519 ? DKIM_SIGN_ED25519SHA256 : DKIM_SIGN_RSASHA256;
+    k->lib = dkim_init(NULL, NULL);
+    if (k->lib == NULL) {
         snprintf(err, errsize, "dkim_init failed");
         dkim_signer_free(s);
         return NULL;
     }
-    if (s->alg == DKIM_SIGN_ED25519SHA256 && !dkim_libfeature(s->lib, DKIM_FEATURE_ED25519)) {
+    if (k->alg == DKIM_SIGN_ED25519SHA256 && !dkim_libfeature(k->lib, DKIM_FEATURE_ED25519)) {
         snprintf(err, errsize, "this libopendkim has no ed25519-sha256 support");
         dkim_signer_free(s);
         return NULL;
     }
     unsigned int flags = DKIM_LIBFLAGS_FIXCRLF;
     s->fixed_time = (uint64_t)now;
-    if (dkim_options(s->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags) != DKIM_STAT_OK ||
-        dkim_options(s->lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS, sign_headers,
+    if (dkim_options(k->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags) != DKIM_STAT_OK ||
+        dkim_options(k->lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS, sign_headers,
                      sizeof(char **)) != DKIM_STAT_OK ||
-        dkim_options(s->lib, DKIM_OP_SETOPT, DKIM_OPTS_FIXEDTIME, &s->fixed_time,
+        dkim_options(k->lib, DKIM_OP_SETOPT, DKIM_OPTS_FIXEDTIME, &s->fixed_time,
                      sizeof s->fixed_time) != DKIM_STAT_OK) {
         snprintf(err, errsize, "libopendkim refused the signing options");
         dkim_signer_free(s);
@@ -271,30 +297,63 @@ struct dkim_signer *dkim_signer_new(const struct config *cfg, time_t now, char *
                                "(RFC 8460 §3); set [dkim] key_file and selector");
         return NULL;
     }
-    char *key = read_key(cfg->dkim_key_file, err, errsize);
-    if (key == NULL)
+    if (cfg->dkim_selector[0] == '\0') {
+        snprintf(err, errsize, "[dkim] selector is not set");
         return NULL;
-    struct dkimkey_info info;
-    struct dkim_signer *s = dkim_signer_from_key(cfg, key, now, &info, err, errsize);
-    explicit_bzero(key, strlen(key));
-    free(key);
-    if (s != NULL && info.type == DKIMKEY_RSA && info.bits < 2048)
-        log_warn("dkim rsa key shorter than 2048 bits path=%s bits=%d", cfg->dkim_key_file,
-                 info.bits);
-    return s;
+    }
+    struct dkim_keyspec specs[DKIM_KEYS_MAX];
+    int n = dkim_keyspecs(cfg, specs, DKIM_KEYS_MAX, err, errsize);
+    if (n <= 0)
+        return NULL;
+    struct dkim_signer *all = NULL;
+    for (int i = 0; i < n; i++) {
+        char *key = read_key(specs[i].key_file, err, errsize);
+        if (key == NULL) {
+            dkim_signer_free(all);
+            return NULL;
+        }
+        struct dkimkey_info info;
+        struct dkim_signer *s = dkim_signer_from_key(cfg, &specs[i], key, now, &info, err,
+                                                     errsize);
+        explicit_bzero(key, strlen(key));
+        free(key);
+        if (s == NULL) {
+            dkim_signer_free(all);
+            return NULL;
+        }
+        if (info.type == DKIMKEY_RSA && info.bits < 2048)
+            log_warn("dkim rsa key shorter than 2048 bits path=%s bits=%d", specs[i].key_file,
+                     info.bits);
+        if (all == NULL) {
+            all = s;
+            continue;
+        }
+        all->one[all->n++] = s->one[0]; /* the key moves; its shell goes */
+        memset(&s->one[0], 0, sizeof s->one[0]);
+        dkim_signer_free(s);
+    }
+    return all;
+}
+
+size_t dkim_signer_keys(const struct dkim_signer *s)
+{
+    return s ? s->n : 0;
 }
 
 void dkim_signer_free(struct dkim_signer *s)
 {
     if (s == NULL)
         return;
-    if (s->lib)
-        dkim_close(s->lib);
-    if (s->key) {
-        explicit_bzero(s->key, strlen(s->key));
-        free(s->key);
+    for (size_t i = 0; i < s->n; i++) {
+        struct dkim_one *k = &s->one[i];
+        if (k->lib)
+            dkim_close(k->lib);
+        if (k->key) {
+            explicit_bzero(k->key, strlen(k->key));
+            free(k->key);
+        }
+        free(k->selector);
     }
-    free(s->selector);
     free(s->domain);
     free(s);
 }

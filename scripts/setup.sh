@@ -12,11 +12,13 @@ build_pkgs="gcc make pkg-config libc6-dev scdoc
 # DKIM key, dnsmasq-base to serve the demo's _smtp._tls records on 127.0.0.1, ca-certificates
 # for HTTPS and SMTP with TLS.
 run_pkgs="sqlite3 openssl ca-certificates dnsmasq-base"
-# Tests: SMTP sink, DKIM verifier, JSON Schema checker, sanitizers, valgrind,
+# Tests: SMTP sink, DKIM verifiers (dkimpy, Mail::DKIM), JSON Schema checker, sanitizers, valgrind,
 # systemd-analyze for the unit files (and man-db: verify checks their Documentation= pages),
-# GNU time for the benchmarks.
+# GNU time for the benchmarks; the Debian package test (tests/pkg/): dpkg-buildpackage with
+# debhelper, lintian, debootstrap for the Debian 12 and 13 roots, systemd-nspawn to boot them.
 test_pkgs="python3 python3-dkim python3-nacl python3-aiosmtpd python3-dnspython python3-jsonschema time
-    clang libclang-rt-14-dev valgrind systemd man-db jq procps iproute2 util-linux"
+    clang libclang-rt-14-dev valgrind systemd man-db jq procps iproute2 util-linux
+    debhelper dpkg-dev fakeroot lintian debootstrap systemd-container libmail-dkim-perl"
 
 want="$build_pkgs $run_pkgs"
 [ "${1:-}" = "--test" ] && want="$want $test_pkgs"

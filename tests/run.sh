@@ -1,7 +1,8 @@
 #!/bin/sh
-# Runs every test: the unit test programs (build/tests/test_*) and the end-to-end scripts
-# (tests/e2e/*.sh). Each prints "PASS name" or "FAIL name: why" lines; a program that exits
-# non-zero without a FAIL line counts as one failure. Ends with "N passed, N failed".
+# Runs every test: the unit test programs (build/tests/test_*), the end-to-end scripts
+# (tests/e2e/*.sh) and, on the normal build, the Debian package tests (tests/pkg/*.sh). Each
+# prints "PASS name" or "FAIL name: why" lines; a program that exits non-zero without a FAIL
+# line counts as one failure. Ends with "N passed, N failed".
 #   sh tests/run.sh [PATTERN]     only the tests whose file name contains PATTERN
 # Environment: BUILD (default build), TLSRPT_WRAPPER (e.g. valgrind ...), KEEP_TMP=1,
 # TLSRPT_VALGRIND_LOGS (see valgrind_check).
@@ -67,6 +68,14 @@ for t in tests/e2e/*.sh; do
     [ -f "$t" ] || continue
     run_one "e2e/$(basename "$t" .sh)" bash "$t"
 done
+# The Debian package tests build a .deb and boot Debian roots: once per suite run, on the
+# normal build only (not again in scripts/test.sh's sanitizer and valgrind passes).
+if [ "$BUILD" = build ] && [ -z "${TLSRPT_WRAPPER:-}" ]; then
+    for t in tests/pkg/*.sh; do
+        [ -f "$t" ] || continue
+        run_one "pkg/$(basename "$t" .sh)" bash "$t"
+    done
+fi
 
 [ -n "${KEEP_TMP:-}" ] || { [ "$failed" -eq 0 ] && rm -rf "$logdir"; }
 [ "$failed" -eq 0 ] || echo "failed:$failed_names (logs in $logdir)"

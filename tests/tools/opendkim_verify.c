@@ -2,7 +2,10 @@
  * OpenDKIM-based receivers, against a key record given on the command line (no DNS):
  *   opendkim_verify MESSAGE 'v=DKIM1; k=rsa; p=...'
  * Prints "pass", or "fail: <libopendkim's reason>" and exits 1. For tests of the README's
- * advice on the key record's s= tag (tests/e2e/ops_demo.sh). */
+ * advice on the key record's s= tag (tests/e2e/ops_demo.sh).
+ *   opendkim_verify MESSAGE SELECTOR:'v=DKIM1; ...' SELECTOR:'...' ...
+ * Several signatures: each selector gets its record; first one line per signature,
+ * "s=SELECTOR pass" or "s=SELECTOR fail: reason", then the message's result as above. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +14,27 @@
 #include <opendkim/dkim.h>
 
 static const char *key_record;
+static char **by_selector; /* "SELECTOR:RECORD" arguments, or NULL */
+static int n_selectors;
 
 static DKIM_CBSTAT lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 {
     (void)dkim;
-    (void)sig;
-    if (strlen(key_record) >= buflen)
+    const char *rec = key_record;
+    if (by_selector != NULL) {
+        const char *sel = (const char *)dkim_sig_getselector(sig);
+        rec = NULL;
+        for (int i = 0; i < n_selectors && sel != NULL; i++) {
+            size_t l = strlen(sel);
+            if (strncmp(by_selector[i], sel, l) == 0 && by_selector[i][l] == ':')
+                rec = by_selector[i] + l + 1;
+        }
+        if (rec == NULL)
+            return DKIM_CBSTAT_NOTFOUND;
+    }
+    if (strlen(rec) >= buflen)
         return DKIM_CBSTAT_ERROR;
-    strcpy((char *)buf, key_record);
+    strcpy((char *)buf, rec);
     return DKIM_CBSTAT_CONTINUE;
 }
 
@@ -37,11 +53,15 @@ static char *slurp(const char *path, size_t *len)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: opendkim_verify MESSAGE KEY-RECORD\n");
+    if (argc < 3) {
+        fprintf(stderr, "usage: opendkim_verify MESSAGE KEY-RECORD | SELECTOR:KEY-RECORD...\n");
         return 2;
     }
     key_record = argv[2];
+    if (strncmp(argv[2], "v=", 2) != 0) {
+        by_selector = argv + 2;
+        n_selectors = argc - 2;
+    }
     size_t len;
     char *msg = slurp(argv[1], &len);
     DKIM_STAT st;
@@ -80,6 +100,18 @@ int main(int argc, char **argv)
         st = dkim_body(d, (u_char *)(msg + pos), len - pos);
     if (st == DKIM_STAT_OK)
         st = dkim_eom(d, NULL);
+    DKIM_SIGINFO **sigs = NULL;
+    int nsigs = 0;
+    if (by_selector != NULL && dkim_getsiglist(d, &sigs, &nsigs) == DKIM_STAT_OK) {
+        for (int i = 0; i < nsigs; i++) {
+            const char *sel = (const char *)dkim_sig_getselector(sigs[i]);
+            if (DKIM_SIG_CHECK(sigs[i]))
+                printf("s=%s pass\n", sel ? sel : "?");
+            else
+                printf("s=%s fail: %s\n", sel ? sel : "?",
+                       dkim_sig_geterrorstr(dkim_sig_geterror(sigs[i])));
+        }
+    }
     DKIM_SIGINFO *sig = dkim_getsignature(d);
     if (st == DKIM_STAT_OK && sig != NULL && DKIM_SIG_CHECK(sig)) {
         printf("pass\n");

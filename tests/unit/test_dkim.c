@@ -168,8 +168,10 @@ static void check_from_key(void)
         config_set(&cfg, "dkim", "domain", rows[i].domain, e, sizeof e);
         config_set(&cfg, "dkim", "algorithm", rows[i].alg, e, sizeof e);
         struct dkimkey_info info;
-        struct dkim_signer *s = dkim_signer_from_key(&cfg, rows[i].key, 1772413200, &info, err,
-                                                     sizeof err);
+        struct dkim_keyspec spec;
+        dkim_keyspecs(&cfg, &spec, 1, err, sizeof err);
+        struct dkim_signer *s = dkim_signer_from_key(&cfg, &spec, rows[i].key, 1772413200, &info,
+                                                     err, sizeof err);
         if (rows[i].bits > 0)
             UNIT_CHECK(rows[i].name, s != NULL && info.bits == rows[i].bits, "bits=%d err=%s",
                        info.bits, err);
