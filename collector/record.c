@@ -22,7 +22,7 @@
 static const char usage_text[] = "record [--time RFC3339] < results.jsonl";
 
 int record_read(FILE *in, time_t when, unsigned long batch, record_flush_fn *flush, void *arg,
-                FILE *diag, struct record_stats *st)
+                int report_bad, struct record_stats *st)
 {
     struct counters c;
     struct ingest *ingest = ingest_new();
@@ -42,9 +42,9 @@ int record_read(FILE *in, time_t when, unsigned long batch, record_flush_fn *flu
         if (n == 0)
             continue;
         if (ingest_bytes(ingest, &c, when, line, (size_t)n, &err, NULL) != 0) {
-            if (diag != NULL)
-                fprintf(diag, "tlsrpt record: line %lu: rejected reason=%s: %s\n", st->lines,
-                        err.reason, err.message);
+            if (report_bad)
+                log_error("line %lu: rejected reason=%s: %s", st->lines, err.reason,
+                          err.message);
             st->bad++;
             continue;
         }
@@ -96,9 +96,10 @@ int cmd_record(struct config *cfg, int argc, char **argv)
     if (optind != argc)
         return cmd_usage(usage_text, "unexpected argument \"%s\"", argv[optind]);
 
-    struct db *db = cmd_open_db(cfg);
+    int rc;
+    struct db *db = cmd_open_db(cfg, &rc);
     if (db == NULL)
-        return EXIT_ERROR;
+        return rc;
     struct store *store = store_new(db);
     if (store == NULL) {
         db_close(db);
@@ -106,10 +107,10 @@ int cmd_record(struct config *cfg, int argc, char **argv)
     }
 
     struct record_stats st;
-    int rc = EXIT_OK;
-    if (record_read(stdin, when, RECORD_BATCH, store_batch, store, stderr, &st) != 0) {
+    rc = EXIT_OK;
+    if (record_read(stdin, when, RECORD_BATCH, store_batch, store, 1, &st) != 0) {
         log_error("could not store results: %lu of %lu good lines stored", st.stored, st.good);
-        rc = EXIT_ERROR;
+        rc = cmd_db_error(db);
     } else {
         log_info("recorded lines=%lu stored=%lu rejected=%lu", st.lines, st.stored, st.bad);
         if (st.bad)
