@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregator/retention.h"
 #include "cli/commands.h"
 #include "collector/counters.h"
 #include "collector/ingest.h"
@@ -18,6 +19,9 @@
 #include "lib/log.h"
 
 #define RECORD_BATCH 50000 /* lines per transaction, to bound memory on long inputs */
+/* --time may run ahead of the clock by this much (clocks of MTA hosts differ a little);
+ * results from further in the future would be counted in a day not yet reported. */
+#define RECORD_MAX_AHEAD_MINUTES 5
 
 static const char usage_text[] = "record [--time RFC3339] < results.jsonl";
 
@@ -82,11 +86,12 @@ int cmd_record(struct config *cfg, int argc, char **argv)
     static const struct option opts[] = {
         {"time", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
     time_t when = clock_now();
-    int opt;
+    int opt, time_given = 0;
     while ((opt = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
         if (opt == 't') {
             if (rfc3339_parse(optarg, &when) != 0)
                 return cmd_usage(usage_text, "--time: \"%s\" is not an RFC 3339 time", optarg);
+            time_given = 1;
         } else if (opt == 'h') {
             return cmd_help(usage_text);
         } else {
@@ -95,6 +100,18 @@ int cmd_record(struct config *cfg, int argc, char **argv)
     }
     if (optind != argc)
         return cmd_usage(usage_text, "unexpected argument \"%s\"", argv[optind]);
+    if (time_given) {
+        time_t now = clock_now(), cutoff = retention_cutoff(now, cfg->retention_days);
+        char t1[32], t2[32];
+        if (when > now + RECORD_MAX_AHEAD_MINUTES * 60)
+            return cmd_usage(usage_text, "--time: %s is more than %d minutes after the current "
+                             "time (%s)", rfc3339_format(when, t1), RECORD_MAX_AHEAD_MINUTES,
+                             rfc3339_format(now, t2));
+        if (when < cutoff)
+            return cmd_usage(usage_text, "--time: %s is older than [storage] retention_days "
+                             "(%ld days: counters before %s are pruned)", rfc3339_format(when, t1),
+                             cfg->retention_days, rfc3339_format(cutoff, t2));
+    }
 
     int rc;
     struct db *db = cmd_open_db(cfg, &rc);

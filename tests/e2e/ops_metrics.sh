@@ -9,9 +9,9 @@ feed() { for f in "$@"; do cat "$f"; echo; done; }
 
 # Inside the 24-hour window: all 21 vectors at 10:20 and two rejected lines at 12:10.
 # Outside it: vectors 01-05 two days earlier.
-feed "$V"/*.dgram | tlsrpt --db "$DB" record --time 2026-11-29T10:20:00Z 2> /dev/null
-printf 'not json\n{"dpv":"2"}\n' | tlsrpt --db "$DB" record --time 2026-11-29T12:10:00Z 2> /dev/null
-feed "$V"/0[1-5]-*.dgram | tlsrpt --db "$DB" record --time 2026-11-27T09:00:00Z 2> /dev/null
+feed "$V"/*.dgram | tlsrpt --db "$DB" record --time 2026-11-29T10:20:00Z --now 2026-11-29T10:20:00Z 2> /dev/null
+printf 'not json\n{"dpv":"2"}\n' | tlsrpt --db "$DB" record --time 2026-11-29T12:10:00Z --now 2026-11-29T12:10:00Z 2> /dev/null
+feed "$V"/0[1-5]-*.dgram | tlsrpt --db "$DB" record --time 2026-11-27T09:00:00Z --now 2026-11-27T09:00:00Z 2> /dev/null
 
 tlsrpt --db "$DB" --now "$NOW" metrics > "$T/out.prom"
 check_eq "metrics exits 0" 0 $?
@@ -103,7 +103,7 @@ results() { # DAY DOMAIN...: one successful session per domain
     shift
     for d in "$@"; do
         printf '{"dpv": "1","d": "%s","pr": "v=TLSRPTv1; rua=mailto:r@%s","policies":[{"policy-type":9,"t":0,"f":0}]}\n' "$d" "$d"
-    done | r record --time "${day}T09:00:00Z" 2> /dev/null
+    done | r record --time "${day}T09:00:00Z" --now "${day}T09:00:00Z" 2> /dev/null
 }
 # 2026-11-27: a sent; b no record; c https only, given up 25 h later; d mail sent, https given
 # up; e only an ftp: rua (refused: failed).
