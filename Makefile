@@ -47,7 +47,7 @@ MAIN_SRC := cli/main.c
 CORE_SRC := $(filter-out $(MAIN_SRC),$(APP_SRC))
 SCHEMA := $(sort $(wildcard schema/[0-9]*.sql))
 
-CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schema_sql.o
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schema_sql.o $(BUILD)/obj/help_text.o
 MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -75,6 +75,15 @@ $(BUILD)/schema_sql.c: schema/embed.sh $(SCHEMA)
 	sh schema/embed.sh $(SCHEMA) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/schema_sql.o: $(BUILD)/schema_sql.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# `tlsrpt help` and `COMMAND --help` are tlsrpt(8)'s synopses and option lists.
+$(BUILD)/help_text.c: man/help.awk man/tlsrpt.8.scd
+	@mkdir -p $(dir $@)
+	awk -f man/help.awk man/tlsrpt.8.scd > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/help_text.o: $(BUILD)/help_text.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -166,7 +175,8 @@ FUZZ_CFLAGS := -std=gnu11 $(WARNINGS) -Wno-format-nonliteral -O1 -g $(FUZZ_SAN) 
                -fsanitize=fuzzer-no-link -pthread -MMD -MP
 FUZZ_CPPFLAGS := -I. -D_GNU_SOURCE -D_DEFAULT_SOURCE -DTLSRPT_VERSION='"$(VERSION)"' \
                  $(PKG_CFLAGS) $(CPPFLAGS)
-FUZZ_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/schema_sql.o
+FUZZ_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/schema_sql.o \
+            $(FUZZ_DIR)/obj/help_text.o
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_DIR)/%)
 
@@ -186,6 +196,10 @@ $(FUZZ_DIR)/schema_sql.c: schema/embed.sh $(SCHEMA)
 	sh schema/embed.sh $(SCHEMA) > $@.tmp && mv $@.tmp $@
 
 $(FUZZ_DIR)/obj/schema_sql.o: $(FUZZ_DIR)/schema_sql.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/obj/help_text.o: $(BUILD)/help_text.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 

@@ -188,10 +188,11 @@ int cmd_aggregate(struct config *cfg, int argc, char **argv)
     p.nonce = run_nonce();
     p.threads = build_pool_threads();
 
-    struct db *db = cmd_open_db(cfg);
+    int rc;
+    struct db *db = cmd_open_db(cfg, &rc);
     if (db == NULL)
-        return EXIT_ERROR;
-    int rc = run(db, cfg, &p, !have_day);
+        return rc;
+    rc = run(db, cfg, &p, !have_day);
     db_close(db);
     return rc;
 }

@@ -98,11 +98,12 @@ int cmd_reports(struct config *cfg, int argc, char **argv)
     if (optind != argc)
         return cmd_usage(usage_text, "unexpected argument \"%s\"", argv[optind]);
 
-    struct db *db = cmd_open_db(cfg);
+    int rc;
+    struct db *db = cmd_open_db_readonly(cfg, &rc);
     if (db == NULL)
-        return EXIT_ERROR;
+        return rc;
     struct listing l = {db, json ? json_array() : NULL, 0};
-    int rc = report_list(db, &f, print_row, &l) == 0 ? EXIT_OK : EXIT_ERROR;
+    rc = report_list(db, &f, print_row, &l) == 0 ? EXIT_OK : cmd_db_error(db);
     if (rc == EXIT_OK && json) {
         char *s = json_dumps(l.array, JSON_INDENT(2));
         printf("%s\n", s);

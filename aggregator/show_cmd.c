@@ -65,10 +65,11 @@ int cmd_show(struct config *cfg, int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    struct db *db = cmd_open_db(cfg);
+    int rc;
+    struct db *db = cmd_open_db_readonly(cfg, &rc);
     if (db == NULL)
-        return EXIT_ERROR;
-    int rc = EXIT_ERROR;
+        return rc;
+    rc = EXIT_ERROR;
     sqlite3_stmt *st = db_prepare(db, show_sql);
     if (st != NULL) {
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -77,8 +78,10 @@ int cmd_show(struct config *cfg, int argc, char **argv)
             rc = print_report(st, gzip);
         else if (step == SQLITE_DONE)
             log_error("no report with id %s", id);
-        else
+        else {
             log_error("cannot read the report: %s", db_errmsg(db));
+            rc = cmd_db_error(db);
+        }
         sqlite3_finalize(st);
     }
     db_close(db);

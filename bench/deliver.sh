@@ -36,7 +36,7 @@ printf '[storage]\ndatabase = %s\nretention_days = 3650\n[report]\norganization_
 # one day of results for N domains (real libtlsrpt datagrams), counted and aggregated
 seq 1 "$N" | awk -v f="$(cat tests/data/vectors/libtlsrpt/08-nopolicy-201-starttls-partial-fields.dgram)" \
     '{ d = f; gsub(/nopolicy\.example/, "d" $1 ".bench.test", d); print d }' |
-    tlsrpt --config "$T/agg.conf" record --time 2026-03-01T12:00:00Z 2> "$T/record.log"
+    tlsrpt --config "$T/agg.conf" record --time 2026-03-01T12:00:00Z --now 2026-03-01T12:00:00Z 2> "$T/record.log"
 tlsrpt --config "$T/agg.conf" --now 2026-03-02T00:30:00Z aggregate --day 2026-03-01 2> "$T/aggregate.log"
 [ "$(sqlite3 "$base" 'SELECT count(*) FROM reports')" = "$N" ] || { echo "aggregation failed"; tail "$T/aggregate.log"; exit 1; }
 

@@ -196,34 +196,6 @@ void checks_dir(struct checks *c, const char *key, const char *path, const char 
                                             : "not writable");
 }
 
-/* The schema version of an existing database, or -1 with a reason. */
-static int schema_version(const char *path, char *why, size_t size)
-{
-    sqlite3 *h = NULL;
-    int v = -1;
-    if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(why, size, "%s", h ? sqlite3_errmsg(h) : "cannot open");
-        sqlite3_close(h);
-        return -1;
-    }
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(h, "SELECT coalesce(max(version), 0) FROM schema_version", -1, &st,
-                           NULL) != SQLITE_OK) {
-        /* A database no tlsrpt has opened yet has no schema_version: version 0. */
-        if (strstr(sqlite3_errmsg(h), "no such table") != NULL)
-            v = 0;
-        else
-            snprintf(why, size, "%s", sqlite3_errmsg(h));
-    } else if (sqlite3_step(st) == SQLITE_ROW) {
-        v = sqlite3_column_int(st, 0);
-    } else {
-        snprintf(why, size, "%s", sqlite3_errmsg(h));
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
-}
-
 void checks_database(struct checks *c, const char *path)
 {
     static const char key[] = "[storage] database";
@@ -274,7 +246,7 @@ void checks_database(struct checks *c, const char *path)
     }
     char why[256] = "";
     int known = db_migrations[db_migration_count - 1].version;
-    int v = schema_version(path, why, sizeof why);
+    int v = db_schema_version_at(path, why, sizeof why);
     if (v < 0)
         checks_error(c, "%s %s: cannot read the schema version: %s", key, path, why);
     else if (v > known)

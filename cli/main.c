@@ -8,6 +8,7 @@
 #include "lib/clock.h"
 #include "lib/cmd.h"
 #include "lib/config.h"
+#include "lib/help.h"
 #include "lib/log.h"
 
 #ifndef TLSRPT_VERSION
@@ -35,13 +36,101 @@ static const struct command commands[] = {
     {"check-config", cmd_check_config, "validate the configuration and the files it names"},
 };
 
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* `tlsrpt --help`, `tlsrpt help`: tlsrpt(8)'s synopsis and global options, then the commands. */
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: tlsrpt [--config FILE] [--db FILE] [--now RFC3339] [-v] COMMAND [ARGS]\n\n"
-                "commands:\n");
+    fputs(help_text(NULL), fp);
+    fprintf(fp, "\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(fp, "  %-14s %s\n", commands[i].name, commands[i].summary);
-    fprintf(fp, "\n'tlsrpt COMMAND --help' describes a command's options; see tlsrpt(8).\n");
+    fprintf(fp, "\n'tlsrpt help COMMAND' or 'tlsrpt COMMAND --help' lists a command's options; "
+                "see tlsrpt(8).\n");
+}
+
+/* `tlsrpt help [COMMAND]`. */
+static int help_command(int argc, char **argv)
+{
+    if (argc == 1) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (argc == 2 && find_command(argv[1]) != NULL && help_text(argv[1]) != NULL) {
+        fputs(help_text(argv[1]), stdout);
+        return EXIT_OK;
+    }
+    log_init("tlsrpt help");
+    if (argc > 2)
+        log_error("one COMMAND at most");
+    else
+        log_error("unknown command \"%s\"", argv[1]);
+    fprintf(stderr, "usage: tlsrpt help [COMMAND]\n");
+    return EXIT_USAGE;
+}
+
+struct globals {
+    const char *config_path, *db_path, *now;
+    int verbose;
+};
+
+/* The value of a global option at argv[*i] taking one ("--db FILE", "--db=FILE", "-d FILE",
+ * "-dFILE"), advancing *i past it; NULL when the option is not LONG/SHORT or lacks it. */
+static const char *option_value(int argc, char **argv, int *i, const char *lng, char shrt,
+                                int *missing)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(lng);
+    if (strncmp(a, lng, n) == 0 && a[n] == '=')
+        return a + n + 1;
+    if (strcmp(a, lng) == 0 || (a[0] == '-' && a[1] == shrt && a[2] == '\0')) {
+        if (*i + 1 >= argc) {
+            *missing = 1;
+            return NULL;
+        }
+        return argv[++*i];
+    }
+    if (a[0] == '-' && a[1] == shrt && a[2] != '\0')
+        return a + 2;
+    return NULL;
+}
+
+/* Global options after the command ("tlsrpt stats --db X"): taken out of the command's
+ * arguments, up to a "--". The commands' own short options (-s, -t, -h) differ from them.
+ * Returns the new argc, or -1 after an error. */
+static int take_globals(struct globals *g, int argc, char **argv)
+{
+    int out = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int missing = 0;
+        if (strcmp(argv[i], "--") == 0) {
+            while (i < argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        if ((v = option_value(argc, argv, &i, "--config", 'c', &missing)) != NULL)
+            g->config_path = v;
+        else if (!missing && (v = option_value(argc, argv, &i, "--db", 'd', &missing)) != NULL)
+            g->db_path = v;
+        else if (!missing && (v = option_value(argc, argv, &i, "--now", 'n', &missing)) != NULL)
+            g->now = v;
+        else if (!missing && (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0))
+            g->verbose = 1;
+        else if (missing) {
+            log_error("option \"%s\" requires an argument", argv[i]);
+            return -1;
+        } else
+            argv[out++] = argv[i];
+    }
+    argv[out] = NULL;
+    return out;
 }
 
 int main(int argc, char **argv)
@@ -52,29 +141,24 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    const char *config_path = NULL, *db_path = NULL;
+    struct globals g = {NULL, NULL, NULL, 0};
     int opt;
 
     log_init("tlsrpt");
-    while ((opt = getopt_long(argc, argv, "+c:d:n:vhV", opts, NULL)) != -1) {
+    opterr = 0; /* errors are ours: "tlsrpt: error: ..." */
+    while ((opt = getopt_long(argc, argv, "+:c:d:n:vhV", opts, NULL)) != -1) {
         switch (opt) {
         case 'c':
-            config_path = optarg;
+            g.config_path = optarg;
             break;
         case 'd':
-            db_path = optarg;
+            g.db_path = optarg;
             break;
-        case 'n': {
-            time_t t;
-            if (rfc3339_parse(optarg, &t) != 0) {
-                fprintf(stderr, "tlsrpt: --now: \"%s\" is not an RFC 3339 time\n", optarg);
-                return EXIT_USAGE;
-            }
-            clock_set_now(t);
+        case 'n':
+            g.now = optarg;
             break;
-        }
         case 'v':
-            log_set_level(LOG_LVL_DEBUG);
+            g.verbose = 1;
             break;
         case 'h':
             usage(stdout);
@@ -82,8 +166,13 @@ int main(int argc, char **argv)
         case 'V':
             printf("tlsrpt %s\n", TLSRPT_VERSION);
             return EXIT_OK;
+        case ':':
+            log_error("option \"%s\" requires an argument", argv[optind - 1]);
+            fprintf(stderr, "usage: %s\n", help_synopsis(NULL));
+            return EXIT_USAGE;
         default:
-            usage(stderr);
+            log_error("unknown option \"%s\"", argv[optind - 1]);
+            fprintf(stderr, "usage: %s\n", help_synopsis(NULL));
             return EXIT_USAGE;
         }
     }
@@ -91,13 +180,12 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    if (strcmp(argv[optind], "help") == 0)
+        return help_command(argc - optind, argv + optind);
 
-    const struct command *cmd = NULL;
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(commands[i].name, argv[optind]) == 0)
-            cmd = &commands[i];
+    const struct command *cmd = find_command(argv[optind]);
     if (cmd == NULL) {
-        fprintf(stderr, "tlsrpt: unknown command \"%s\"\n", argv[optind]);
+        log_error("unknown command \"%s\"", argv[optind]);
         usage(stderr);
         return EXIT_USAGE;
     }
@@ -105,26 +193,45 @@ int main(int argc, char **argv)
     char prog[64];
     snprintf(prog, sizeof prog, "tlsrpt %s", cmd->name);
     log_init(prog);
+    cmd_set_current(cmd->name);
+
+    int first = optind;
+    int cmd_argc = take_globals(&g, argc - first, argv + first);
+    if (cmd_argc < 0)
+        return cmd_usage(cmd->name, NULL);
+    if (g.verbose)
+        log_set_level(LOG_LVL_DEBUG);
+    if (g.now != NULL) {
+        time_t t;
+        if (rfc3339_parse(g.now, &t) != 0)
+            return cmd_usage(cmd->name, "--now: \"%s\" is not an RFC 3339 time", g.now);
+        clock_set_now(t);
+    }
 
     struct config cfg;
     char err[1024];
     config_defaults(&cfg);
-    if (config_load(&cfg, config_path, err, sizeof err) != 0) {
+    if (config_load(&cfg, g.config_path, err, sizeof err) != 0) {
         log_error("%s", err);
         config_free(&cfg);
         return EXIT_ERROR;
     }
-    if (db_path != NULL &&
-        config_set(&cfg, "storage", "database", db_path, err, sizeof err) != 0) {
+    if (g.db_path != NULL &&
+        config_set(&cfg, "storage", "database", g.db_path, err, sizeof err) != 0) {
         log_error("--db: %s", err);
         config_free(&cfg);
         return EXIT_ERROR;
     }
     config_finish(&cfg);
 
-    int first = optind;
     optind = 0; /* glibc: 0 fully re-initialises getopt for the command's own options */
-    int rc = cmd->fn(&cfg, argc - first, argv + first);
+    opterr = 1;
+    /* getopt prints its errors as "ARGV0: unrecognized option '--x'": that makes them read
+     * "tlsrpt CMD: error: ..." like every other error. */
+    char getopt_prefix[80];
+    snprintf(getopt_prefix, sizeof getopt_prefix, "%s: error", prog);
+    argv[first] = getopt_prefix;
+    int rc = cmd->fn(&cfg, cmd_argc, argv + first);
     config_free(&cfg);
     return rc;
 }

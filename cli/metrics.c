@@ -385,16 +385,18 @@ int cmd_metrics(struct config *cfg, int argc, char **argv)
     w.until = hour_floor(w.now) + SECONDS_PER_HOUR;
     w.since = w.until - hours * SECONDS_PER_HOUR;
 
-    struct db *db = cmd_open_db(cfg);
+    int rc;
+    struct db *db = cmd_open_db_readonly(cfg, &rc);
     if (db == NULL)
-        return EXIT_ERROR;
+        return rc;
     struct buf out = BUF_INIT;
-    int rc = metrics_build(db, &w, &out);
+    rc = metrics_build(db, &w, &out);
+    int failed = rc != 0 ? cmd_db_error(db) : EXIT_OK;
     db_close(db);
     if (rc != 0) {
         log_error("cannot read metrics: database error");
         buf_free(&out);
-        return EXIT_ERROR;
+        return failed;
     }
     if (output == NULL) {
         rc = fwrite(out.data, 1, out.len, stdout) == out.len && fflush(stdout) == 0 ? 0 : -1;

@@ -269,13 +269,15 @@ int cmd_stats(struct config *cfg, int argc, char **argv)
     if (formats > 1)
         return cmd_usage(usage_text, "--json and --csv exclude each other");
 
-    struct db *db = cmd_open_db(cfg);
+    int failed;
+    struct db *db = cmd_open_db_readonly(cfg, &failed);
     if (db == NULL)
-        return EXIT_ERROR;
+        return failed;
     json_t *rows = stats_query_run(db, g, &q);
+    failed = rows == NULL ? cmd_db_error(db) : EXIT_OK;
     db_close(db);
     if (rows == NULL)
-        return EXIT_ERROR;
+        return failed;
     if (format == FMT_JSON) {
         char *s = json_dumps(rows, JSON_INDENT(2));
         printf("%s\n", s);

@@ -261,7 +261,12 @@ int cmd_collect(struct config *cfg, int argc, char **argv)
         goto out;
     struct timeval tv = {0, RECV_TIMEOUT_MS * 1000};
     setsockopt(c->listener.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if ((c->db = cmd_open_db(cfg)) == NULL || (c->store = store_new(c->db)) == NULL)
+    int open_rc;
+    if ((c->db = cmd_open_db(cfg, &open_rc)) == NULL) {
+        rc = open_rc;
+        goto out;
+    }
+    if ((c->store = store_new(c->db)) == NULL)
         goto out;
     if (pthread_create(&writer, NULL, collector_writer_main, c) != 0)
         goto out;

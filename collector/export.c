@@ -128,12 +128,14 @@ int cmd_export(struct config *cfg, int argc, char **argv)
         return cmd_usage(usage_text, "--source: \"%s\" is not a host name (letters, digits, "
                                      "'.', '-', '_')", source);
 
-    struct db *db = cmd_open_db(cfg);
+    int rc;
+    struct db *db = cmd_open_db_readonly(cfg, &rc);
     if (db == NULL)
-        return EXIT_ERROR;
+        return rc;
     sqlite3_stmt *st = db_prepare(db, sessions_sql), *dst = db_prepare(db, details_sql);
     long long rows = 0;
-    int rc = EXIT_ERROR, step = SQLITE_ERROR;
+    int step = SQLITE_ERROR;
+    rc = EXIT_ERROR;
     char d[16];
     /* One read transaction: the collector may commit meanwhile; the export stays consistent. */
     if (st == NULL || dst == NULL || db_exec(db, "BEGIN") != 0)
@@ -149,6 +151,7 @@ int cmd_export(struct config *cfg, int argc, char **argv)
     }
     if (step != SQLITE_DONE) {
         log_error("cannot read counters: %s", db_errmsg(db));
+        rc = cmd_db_error(db);
         goto out;
     }
     if (emit(exchange_end_line(rows)) != 0 || fflush(stdout) != 0)

@@ -125,9 +125,10 @@ int cmd_import(struct config *cfg, int argc, char **argv)
     if (optind >= argc)
         return cmd_usage(usage_text, "no file to import");
 
-    struct db *db = cmd_open_db(cfg);
+    int rc;
+    struct db *db = cmd_open_db(cfg, &rc);
     if (db == NULL)
-        return EXIT_ERROR;
+        return rc;
     struct store *store = store_new(db);
     int failed = 0, files = argc - optind;
     if (store == NULL) {
@@ -136,10 +137,13 @@ int cmd_import(struct config *cfg, int argc, char **argv)
     }
     for (int i = optind; i < argc; i++)
         failed += import_one(store, argv[i]) != 0;
+    /* A file refused for its content needs an operator; one not stored because another
+     * process held the database can be imported again later. */
+    rc = failed ? cmd_db_error(db) : EXIT_OK;
     store_free(store);
     db_close(db);
     counters_thread_done();
     if (files > 1)
         log_info("import done files=%d failed=%d", files, failed);
-    return failed ? EXIT_ERROR : EXIT_OK;
+    return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregator/retention.h"
 #include "cli/commands.h"
 #include "collector/counters.h"
 #include "collector/ingest.h"
@@ -18,11 +19,14 @@
 #include "lib/log.h"
 
 #define RECORD_BATCH 50000 /* lines per transaction, to bound memory on long inputs */
+/* --time may run ahead of the clock by this much (clocks of MTA hosts differ a little);
+ * results from further in the future would be counted in a day not yet reported. */
+#define RECORD_MAX_AHEAD_MINUTES 5
 
 static const char usage_text[] = "record [--time RFC3339] < results.jsonl";
 
 int record_read(FILE *in, time_t when, unsigned long batch, record_flush_fn *flush, void *arg,
-                FILE *diag, struct record_stats *st)
+                int report_bad, struct record_stats *st)
 {
     struct counters c;
     struct ingest *ingest = ingest_new();
@@ -42,9 +46,9 @@ int record_read(FILE *in, time_t when, unsigned long batch, record_flush_fn *flu
         if (n == 0)
             continue;
         if (ingest_bytes(ingest, &c, when, line, (size_t)n, &err, NULL, NULL) != 0) {
-            if (diag != NULL)
-                fprintf(diag, "tlsrpt record: line %lu: rejected reason=%s: %s\n", st->lines,
-                        err.reason, err.message);
+            if (report_bad)
+                log_error("line %lu: rejected reason=%s: %s", st->lines, err.reason,
+                          err.message);
             st->bad++;
             continue;
         }
@@ -82,11 +86,12 @@ int cmd_record(struct config *cfg, int argc, char **argv)
     static const struct option opts[] = {
         {"time", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
     time_t when = clock_now();
-    int opt;
+    int opt, time_given = 0;
     while ((opt = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
         if (opt == 't') {
             if (rfc3339_parse(optarg, &when) != 0)
                 return cmd_usage(usage_text, "--time: \"%s\" is not an RFC 3339 time", optarg);
+            time_given = 1;
         } else if (opt == 'h') {
             return cmd_help(usage_text);
         } else {
@@ -95,10 +100,23 @@ int cmd_record(struct config *cfg, int argc, char **argv)
     }
     if (optind != argc)
         return cmd_usage(usage_text, "unexpected argument \"%s\"", argv[optind]);
+    if (time_given) {
+        time_t now = clock_now(), cutoff = retention_cutoff(now, cfg->retention_days);
+        char t1[32], t2[32];
+        if (when > now + RECORD_MAX_AHEAD_MINUTES * 60)
+            return cmd_usage(usage_text, "--time: %s is more than %d minutes after the current "
+                             "time (%s)", rfc3339_format(when, t1), RECORD_MAX_AHEAD_MINUTES,
+                             rfc3339_format(now, t2));
+        if (when < cutoff)
+            return cmd_usage(usage_text, "--time: %s is older than [storage] retention_days "
+                             "(%ld days: counters before %s are pruned)", rfc3339_format(when, t1),
+                             cfg->retention_days, rfc3339_format(cutoff, t2));
+    }
 
-    struct db *db = cmd_open_db(cfg);
+    int rc;
+    struct db *db = cmd_open_db(cfg, &rc);
     if (db == NULL)
-        return EXIT_ERROR;
+        return rc;
     struct store *store = store_new(db);
     if (store == NULL) {
         db_close(db);
@@ -106,10 +124,10 @@ int cmd_record(struct config *cfg, int argc, char **argv)
     }
 
     struct record_stats st;
-    int rc = EXIT_OK;
-    if (record_read(stdin, when, RECORD_BATCH, store_batch, store, stderr, &st) != 0) {
+    rc = EXIT_OK;
+    if (record_read(stdin, when, RECORD_BATCH, store_batch, store, 1, &st) != 0) {
         log_error("could not store results: %lu of %lu good lines stored", st.stored, st.good);
-        rc = EXIT_ERROR;
+        rc = cmd_db_error(db);
     } else {
         log_info("recorded lines=%lu stored=%lu rejected=%lu", st.lines, st.stored, st.bad);
         if (st.bad)

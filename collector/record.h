@@ -13,7 +13,7 @@
 struct record_stats {
     unsigned long lines;    /* lines read, blank ones included */
     unsigned long good;     /* lines accepted */
-    unsigned long bad;      /* lines rejected (reported on diag) */
+    unsigned long bad;      /* lines rejected (reported when report_bad) */
     unsigned long stored;   /* accepted lines in batches the callback took */
 };
 
@@ -23,11 +23,11 @@ typedef int record_flush_fn(void *arg, struct counters *batch);
 
 /* Reads `in` to its end. A line ends at \n; trailing \r and \n bytes are dropped and an
  * empty line is skipped; every other line is one datagram, counted under the UTC hour of
- * `when`. A rejected line is reported on diag (NULL: not reported) as
- *     tlsrpt record: line N: rejected reason=R: message
+ * `when`. With report_bad a rejected line is logged as an error:
+ *     tlsrpt record: error: line N: rejected reason=R: message
  * After every `batch` accepted lines, and at the end, flush is called with the counters.
  * Returns 0, or -1 when flush failed (reading stops there; st says how far it got). */
 int record_read(FILE *in, time_t when, unsigned long batch, record_flush_fn *flush, void *arg,
-                FILE *diag, struct record_stats *st);
+                int report_bad, struct record_stats *st);
 
 #endif

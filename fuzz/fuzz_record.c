@@ -85,7 +85,7 @@ int fuzz_record(const uint8_t *data, size_t size)
     struct record_totals t = {.store = store_new(record_db)};
     struct record_stats st;
     FUZZ_CHECK(t.store != NULL);
-    FUZZ_CHECK(record_read(in, RECORD_WHEN, RECORD_BATCH, record_flush, &t, NULL, &st) == 0);
+    FUZZ_CHECK(record_read(in, RECORD_WHEN, RECORD_BATCH, record_flush, &t, 0, &st) == 0);
     fclose(in);
     store_free(t.store);
 

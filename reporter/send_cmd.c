@@ -370,20 +370,21 @@ int send_run(struct config *cfg, const struct delivery_filter *filter, int dry_r
         dkim_signer_free(run.signer);
         return EXIT_TEMPFAIL;
     }
-    run.db = cmd_open_db(cfg);
+    int open_rc;
+    run.db = cmd_open_db(cfg, &open_rc);
     if (run.db == NULL) {
         dkim_signer_free(run.signer);
         curl_global_cleanup();
-        return EXIT_TEMPFAIL;
+        return open_rc; /* 75 when locked; 1 (an operator) for a newer schema or no access */
     }
     int rc = EXIT_OK;
     unsigned int seed = (unsigned int)run.now ^ (unsigned int)getpid();
     if (!dry_run && deliveries_plan(run.db, run.now, cfg->spread_ms / 1000, filter, &seed) < 0) {
-        rc = EXIT_TEMPFAIL;
+        rc = cmd_db_error(run.db);
         goto out;
     }
     if (deliveries_due_reports(run.db, run.now, filter, dry_run, &run.reports, &run.nreports) != 0) {
-        rc = EXIT_TEMPFAIL;
+        rc = cmd_db_error(run.db);
         goto out;
     }
     run.progress = progress_begin("send", run.nreports);

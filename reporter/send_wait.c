@@ -32,9 +32,10 @@ int send_wait_run(struct config *cfg, const struct delivery_filter *f, int first
     send_stop_install(); /* send_run() installs them too; this covers the sleeps */
     int rc = first_rc;
     while (!send_stop_signal) {
-        struct db *db = cmd_open_db(cfg);
+        int open_rc;
+        struct db *db = cmd_open_db(cfg, &open_rc);
         if (db == NULL)
-            return worse(rc, EXIT_TEMPFAIL);
+            return worse(rc, open_rc);
         time_t next = 0;
         int open = deliveries_next_due(db, f, &next);
         db_close(db);

@@ -25,7 +25,7 @@ check_eq "empty database: reports says so" "no reports" "$(run reports)"
 check_eq "empty database: reports --json is []" "[]" "$(run reports --json)"
 
 for f in "$DATA"/vectors/libtlsrpt/0[1-8]*.dgram; do cat "$f"; echo; done |
-    run record --time 2026-11-01T10:00:00Z 2> /dev/null
+    run record --time 2026-11-01T10:00:00Z --now 2026-11-01T10:00:00Z 2> /dev/null
 
 usage_case "aggregate --day not a date" --now 2026-11-02T06:00:00Z aggregate --day 2026-13-01
 usage_case "aggregate --day with time" --now 2026-11-02T06:00:00Z aggregate --day 2026-11-01T00:00:00Z
@@ -98,7 +98,7 @@ print(r["state"], json.dumps(r["deliveries"]))' "$T/list.json")"
 yesterday=$(date -u -d yesterday +%Y-%m-%dT12:00:00Z)
 for n in 1 2; do
     cat "$DATA/vectors/libtlsrpt/01-sts-success.dgram" |
-        tlsrpt --db "$T/real$n.sqlite" record --time "$yesterday" 2> /dev/null
+        tlsrpt --db "$T/real$n.sqlite" record --time "$yesterday" --now "$yesterday" 2> /dev/null
     tlsrpt --config "$T/conf" --db "$T/real$n.sqlite" aggregate 2> /dev/null
 done
 ids=$(for n in 1 2; do tlsrpt --db "$T/real$n.sqlite" reports --json | $PY -c 'import json,sys

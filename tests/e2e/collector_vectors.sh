@@ -35,7 +35,7 @@ check_eq "collector: valid UTF-8 kept as sent" "Zertifikat für mx.bücher.examp
 
 # The same input through `tlsrpt record`, one JSON object per line.
 for f in "$V"/*.dgram; do cat "$f"; echo; done > "$T/all.jsonl"
-tlsrpt --db "$T/r.db" record --time 2026-11-29T10:00:00Z < "$T/all.jsonl" 2> "$T/record.log"
+tlsrpt --db "$T/r.db" record --time 2026-11-29T10:00:00Z --now 2026-11-29T10:00:00Z < "$T/all.jsonl" 2> "$T/record.log"
 check_eq "record: exit 0" 0 $?
 tlsrpt --db "$T/r.db" stats --json --day 2026-11-29 > "$T/r.json"
 check "record: stats equal the vectors' expected totals" \
@@ -44,7 +44,7 @@ n=$(sqlite3 "$T/r.db" "SELECT DISTINCT datetime(hour, 'unixepoch') FROM session_
 check_eq "record: --time decides the UTC hour" "2026-11-29 10:00:00" "$n"
 
 # Recording the same lines again doubles every count (counters add, never overwrite).
-tlsrpt --db "$T/r.db" record --time 2026-11-29T11:30:00Z < "$T/all.jsonl" 2>/dev/null
+tlsrpt --db "$T/r.db" record --time 2026-11-29T11:30:00Z --now 2026-11-29T11:30:00Z < "$T/all.jsonl" 2>/dev/null
 tlsrpt --db "$T/r.db" stats --json > "$T/r2.json"
 check "record: a second run adds to the counts" \
     $PY "$TOP/tests/tools/expected_stats.py" --times 2 --extra "$EXTRA" --extra "$EXTRA" \

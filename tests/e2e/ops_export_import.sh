@@ -101,8 +101,8 @@ compare "after importing the same files again: still equal" --json
 check "the second import says what it replaced" grep -q 'source=mx1 day=2026-11-29 .*replaced_rows=[1-9]' "$T/import.log"
 
 # A later export of mx1 with more counts replaces the earlier one: mx1 counts 01 once more.
-cat "$V/01-sts-success.dgram" | tlsrpt --db "$T/mx1.sqlite" record --time "$NOW" 2> /dev/null
-cat "$V/01-sts-success.dgram" | tlsrpt --db "$T/all.sqlite" record --time "$NOW" 2> /dev/null
+cat "$V/01-sts-success.dgram" | tlsrpt --db "$T/mx1.sqlite" record --time "$NOW" --now "$NOW" 2> /dev/null
+cat "$V/01-sts-success.dgram" | tlsrpt --db "$T/all.sqlite" record --time "$NOW" --now "$NOW" 2> /dev/null
 tlsrpt --db "$T/mx1.sqlite" export --day "$DAY" --source mx1 > "$T/mx1-later.jsonl" 2> /dev/null
 tlsrpt --db "$I" import "$T/mx1-later.jsonl" 2>> "$T/import.log"
 compare "a later export of the same day replaces the earlier one" --json

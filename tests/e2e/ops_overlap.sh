@@ -20,7 +20,7 @@ record_day() {
     for i in $(seq 1 $N); do
         printf '{"dpv": "1","d": "d%d.test","pr": "v=TLSRPTv1; rua=mailto:tlsrpt@d%d.test","policies":[{"policy-type":9,"t":0,"f":0}]}\n' "$i" "$i"
         printf '{"dpv": "1","d": "d%d.test","pr": "v=TLSRPTv1; rua=mailto:tlsrpt@d%d.test","policies":[{"policy-type":9,"failure-details":[{"c":201,"s": "192.0.2.25","n": "mx.d%d.test"}],"t":1,"f":1}]}\n' "$i" "$i" "$i"
-    done | tlsrpt --config "$T/c.conf" record --time "$1T10:00:00Z" 2> /dev/null
+    done | tlsrpt --config "$T/c.conf" record --time "$1T10:00:00Z" --now "$1T10:00:00Z" 2> /dev/null
 }
 
 # Two rounds: the daily run of 2026-06-02 and 2026-06-03, each with two send passes started

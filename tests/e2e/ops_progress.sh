@@ -7,7 +7,7 @@
 command -v script > /dev/null || { fail "util-linux script is installed" "needed for a terminal"; exit 1; }
 DB="$T/p.sqlite"
 printf '[report]\ncontact_info = tlsrpt@sender.example\n' > "$T/p.conf"
-"$TOOLS/sample_day" - | tlsrpt --config "$T/p.conf" --db "$DB" record --time 2026-11-28T12:00:00Z 2> /dev/null
+"$TOOLS/sample_day" - | tlsrpt --config "$T/p.conf" --db "$DB" record --time 2026-11-28T12:00:00Z --now 2026-11-28T12:00:00Z 2> /dev/null
 NOW=2026-11-29T01:00:00Z
 
 # Without a terminal: no live line, the summary lines.
@@ -21,7 +21,7 @@ check "summary: what was aggregated" grep -q 'aggregated day=2026-11-28 domains=
 
 # On a terminal: the live line with count, total, percentage and rate, erased at the end.
 rm -f "$DB"
-"$TOOLS/sample_day" - | tlsrpt --config "$T/p.conf" --db "$DB" record --time 2026-11-28T12:00:00Z 2> /dev/null
+"$TOOLS/sample_day" - | tlsrpt --config "$T/p.conf" --db "$DB" record --time 2026-11-28T12:00:00Z --now 2026-11-28T12:00:00Z 2> /dev/null
 script -qec "$BIN --config $T/p.conf --db $DB --now $NOW aggregate" /dev/null > "$T/tty.out" 2>&1
 check "on a terminal: count, total, percentage and rate" \
     grep -qE 'aggregate: [1-7]/7 \([0-9]+%\) [0-9]+/s' "$T/tty.out"

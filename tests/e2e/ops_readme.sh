@@ -38,7 +38,7 @@ NOW=2026-11-30T06:00:00Z
 "$TOOLS/sample_day" - | "$BIN" --config "$C" --now "$NOW" record --time 2026-11-29T12:00:00Z 2> /dev/null
 "$BIN" --config "$C" --now "$NOW" aggregate 2> /dev/null
 # The late export of "mx2" that the Regeneration section imports.
-"$TOOLS/sample_day" - | head -n 40 | "$BIN" --db "$T/mx2.sqlite" record --time 2026-11-29T13:00:00Z 2> /dev/null
+"$TOOLS/sample_day" - | head -n 40 | "$BIN" --db "$T/mx2.sqlite" record --time 2026-11-29T13:00:00Z --now 2026-11-29T13:00:00Z 2> /dev/null
 (cd "$T" && "$BIN" --db "$T/mx2.sqlite" export --day 2026-11-29 --source mx2 > mx2-2026-11-29.jsonl)
 id=$("$BIN" --config "$C" reports --domain example.com --json | jq -r '.[0]["report-id"]')
 
@@ -89,7 +89,7 @@ sign_with() {
         dkim.algorithm="$alg" dkim.selector=tlsrpt2026 delivery.transport=outbox \
         delivery.outbox="$T/ob-$name"
     "$TOOLS/sample_day" - | grep '"d": "example.com"' | head -n 3 |
-        "$BIN" --config "$T/$name.conf" record --time 2026-11-29T12:00:00Z 2> /dev/null
+        "$BIN" --config "$T/$name.conf" record --time 2026-11-29T12:00:00Z --now 2026-11-29T12:00:00Z 2> /dev/null
     "$BIN" --config "$T/$name.conf" --now "$NOW" aggregate 2> /dev/null
     "$BIN" --config "$T/$name.conf" --now "$NOW" send 2> "$T/$name-send.log"
     local eml

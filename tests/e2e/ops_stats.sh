@@ -9,12 +9,12 @@ DB="$T/stats.sqlite"
 # Day 1: vectors 01-08 late on 2026-11-28; day 2: all 21 vectors, plus one result whose MX
 # host name needs CSV quoting, on 2026-11-29.
 feed() { for f in "$@"; do cat "$f"; echo; done; }
-feed "$V"/0[1-8]-*.dgram | tlsrpt --db "$DB" record --time 2026-11-28T23:30:00Z 2> /dev/null
-feed "$V"/*.dgram | tlsrpt --db "$DB" record --time 2026-11-29T10:20:00Z 2> /dev/null
+feed "$V"/0[1-8]-*.dgram | tlsrpt --db "$DB" record --time 2026-11-28T23:30:00Z --now 2026-11-28T23:30:00Z 2> /dev/null
+feed "$V"/*.dgram | tlsrpt --db "$DB" record --time 2026-11-29T10:20:00Z --now 2026-11-29T10:20:00Z 2> /dev/null
 sed 's/"n": "mx.nopolicy.example"/"n": "mx,\\"odd\\".example"/' \
     "$V/08-nopolicy-201-starttls-partial-fields.dgram" \
-    | tlsrpt --db "$DB" record --time 2026-11-29T11:05:00Z 2> /dev/null
-echo 'not json' | tlsrpt --db "$DB" record --time 2026-11-29T11:06:00Z 2> /dev/null
+    | tlsrpt --db "$DB" record --time 2026-11-29T11:05:00Z --now 2026-11-29T11:05:00Z 2> /dev/null
+echo 'not json' | tlsrpt --db "$DB" record --time 2026-11-29T11:06:00Z --now 2026-11-29T11:06:00Z 2> /dev/null
 
 # golden NAME ARGS...: stats output equals tests/data/ops/stats/NAME
 golden() {

@@ -27,7 +27,7 @@ dkim_key rsa-sha256 > /dev/null
 write_config "$T/c.conf" report.submitter=example.net
 
 for f in "$DATA"/vectors/libtlsrpt/*.dgram; do cat "$f"; echo; done |
-    tlsrpt --config "$T/c.conf" record --time 2026-03-01T12:00:00Z 2> "$T/record.log"
+    tlsrpt --config "$T/c.conf" record --time 2026-03-01T12:00:00Z --now 2026-03-01T12:00:00Z 2> "$T/record.log"
 tlsrpt --config "$T/c.conf" --now 2026-03-02T01:00:00Z daily 2> "$T/daily.log"
 rc=$?
 check_eq "daily exits 0" "0" "$rc"

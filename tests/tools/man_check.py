@@ -3,7 +3,10 @@
     man_check.py TLSRPT_BINARY TOP_DIR MAN8_SCD MAN5_SCD
 Prints PASS/FAIL lines (tests/run.sh format); exits 1 on any FAIL.
 - every command of `tlsrpt --help` has a "## COMMAND" section in tlsrpt(8), and every
-  --option of `tlsrpt COMMAND --help` is written as *--option* inside that section;
+  --option of `tlsrpt COMMAND --help`'s option lines is written as *--option* inside that
+  section; `tlsrpt help COMMAND` prints the same; the help (generated from the page, see
+  man/help.awk) has one line per option of the command's getopt table (in the file whose
+  usage_text names the command), and nothing else;
 - every global option of the usage line, and --help/--version, is in GLOBAL OPTIONS;
 - every long option of every getopt_long table in the C sources is in tlsrpt(8);
 - every key of `tlsrpt check-config --defaults` is in its [section] of tlsrpt.conf(5), with
@@ -47,7 +50,34 @@ def options(usage):
     return sorted(set(re.findall(r"--[a-z][a-z-]*", usage)))
 
 
+def option_lines(text):
+    """The options of a help text's "options:" lines (the first column), e.g. --since and
+    --until from "  --since DAY, --until DAY   Only the days..."."""
+    found = []
+    for line in text.splitlines():
+        m = re.match(r"^  (-.*?)(?:\s{2,}|$)", line)
+        if m:
+            found += re.findall(r"--[a-z][a-z-]*", m.group(1))
+    return sorted(set(found))
+
+
+# getopt tables by command: the file whose usage_text starts with the command's name.
+def command_tables():
+    tables = {}
+    for d in ("cli", "collector", "aggregator", "reporter"):
+        for path in glob.glob(os.path.join(top, d, "*.c")):
+            text = open(path, encoding="utf-8").read()
+            m = re.search(r'usage_text\[\]\s*=\s*"([a-z][a-z-]*)', text)
+            if not m:
+                continue
+            names = re.findall(r'\{\s*"([a-z][a-z-]*)"\s*,\s*(?:no|required|optional)_argument',
+                               text)
+            tables[m.group(1)] = sorted(set("--" + n for n in names))
+    return tables
+
+
 # --- commands and their options ------------------------------------------------------------
+TABLES = command_tables()
 top_help = run("--help")
 commands = re.findall(r"^  ([a-z][a-z-]*) ", top_help, re.M)
 check("tlsrpt --help lists commands", len(commands) >= 3, top_help)
@@ -58,9 +88,18 @@ for cmd in commands:
         continue
     usage = run(cmd, "--help")
     check("%s --help prints a usage line" % cmd, usage.startswith("usage: "), usage)
-    for opt in options(usage):
+    check("tlsrpt help %s prints the same as %s --help" % (cmd, cmd), run("help", cmd) == usage)
+    for opt in option_lines(usage):
+        if opt == "--help":
+            continue
         check("tlsrpt(8) documents %s %s" % (cmd, opt), ("*" + opt + "*") in body,
               "no *%s* in its section" % opt)
+    table = TABLES.get(cmd)
+    check("the getopt table of %s is found" % cmd, table is not None)
+    if table is not None:
+        check("%s --help lists exactly the options of its getopt table" % cmd,
+              option_lines(usage) == table,
+              "help: %s, getopt table: %s" % (option_lines(usage), table))
 
 # --- global options --------------------------------------------------------------------------
 glob_body = section(man8, r"^# GLOBAL OPTIONS$", r"^# ")

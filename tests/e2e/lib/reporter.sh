@@ -165,7 +165,7 @@ record_day() {
             sed "s/nopolicy\.example/$dom/g" "$DATA/vectors/libtlsrpt/$v.dgram"
             echo
         done
-    done | tlsrpt --config "$T/agg.conf" record --time "${day}T12:00:00Z" 2>> "$T/add_report.log"
+    done | tlsrpt --config "$T/agg.conf" record --time "${day}T12:00:00Z" --now "${day}T12:00:00Z" 2>> "$T/add_report.log"
 }
 
 # add_report DAY DOMAIN: record_day for DOMAIN, then builds the day's report with
