@@ -31,7 +31,7 @@ check_eq "id reuse: first session counted" "sts old.example" \
 tlsrpt --config "$T/c.conf" --now 2026-11-02T06:00:00Z aggregate 2> "$T/agg.log"
 check "id reuse: retention pruned the policy and record" \
     grep -q 'pruned unreferenced policies=1 details=0 records=1' "$T/agg.log"
-tlsa | tlsrpt --config "$T/c.conf" record --time 2026-11-01T10:00:00Z 2> /dev/null
+tlsa | tlsrpt --config "$T/c.conf" --now 2026-11-02T06:00:00Z record --time 2026-11-01T10:00:00Z 2> /dev/null
 check_eq "id reuse: new.example's tlsa policy stored" 1 \
     "$(q "SELECT count(*) FROM policies WHERE policy_domain = 'new.example'")"
 
