@@ -23,7 +23,7 @@ struct run {
     struct report_store *store;
     struct day_query *q;
     int more;                       /* 1 while the query has domains, 0 at the end, -1 error */
-    struct bmap gens;               /* policy domain -> a = newest generation that day */
+    struct bmap gens;               /* report domain -> a = newest generation that day */
     struct progress *progress;      /* domains done (stored or left alone), lib/progress.h */
     char day[16];
     char created[32];

@@ -1,4 +1,4 @@
-/* One aggregation run over a day: every policy domain with counted sessions (or one) gets
+/* One aggregation run over a day: every report domain with counted sessions (or one) gets
  * its report built (report_build), named (report_id) and stored (report_store). Domains
  * that already have a report are left alone unless forced, which adds a generation and
  * marks the previous one superseded. Runs inside the caller's transaction. */

@@ -1,4 +1,4 @@
-/* Streaming a day's counters per policy domain: two grouped, ordered queries merged in step.
+/* Streaming a day's counters per report domain: two grouped, ordered queries merged in step.
  * Strings of the current domain live in an arena that is reset for the next domain. */
 #include "aggregator/day_query.h"
 

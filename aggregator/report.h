@@ -1,4 +1,4 @@
-/* The RFC 8460 report builder: the counters of one policy domain for one UTC day in, the
+/* The RFC 8460 report builder: the counters of one report domain for one UTC day in, the
  * report JSON and its gzip bytes out. Pure: no clock, database or randomness inside (the
  * report id is made by the caller, report_id.h), so the same input always gives the same
  * bytes. What the JSON must look like is in docs (rfc8460-output.md); the field order is
@@ -23,7 +23,7 @@ struct report_detail {
 
 struct report_policy {
     const char *type;               /* "sts" | "tlsa" | "no-policy-found" */
-    const char *domain;             /* policy-domain: always filled */
+    const char *domain;             /* policy-domain: always filled (DANE: the MX host) */
     const char *strings_json;       /* JSON array of strings (policy-string) */
     const char *mx_json;            /* JSON array of strings (mx-host, sts only) */
     int64_t successful, failed;
@@ -32,7 +32,7 @@ struct report_policy {
 };
 
 struct report_input {
-    const char *domain;             /* the report's policy domain */
+    const char *domain;             /* the report domain: d, whose _smtp._tls record asked */
     time_t day;                     /* UTC midnight that starts the day */
     struct report_policy *policies;
     size_t npolicies;

@@ -1,4 +1,4 @@
-/* report_build(): counters of one policy domain and day -> RFC 8460 JSON (jansson) + gzip.
+/* report_build(): counters of one report domain and day -> RFC 8460 JSON (jansson) + gzip.
  * Field order follows the RFC 8460 §4.8 example and never changes:
  *   organization-name, date-range {start-datetime, end-datetime}, contact-info, report-id,
  *   policies[] {policy {policy-type, policy-string, policy-domain, mx-host},
@@ -279,7 +279,7 @@ enum report_status report_build(const struct report_input *in, const char *repor
     err[0] = '\0';
 
     if (in->domain == NULL || in->domain[0] == '\0' || report_id == NULL) {
-        st = fail(&b, "report without a policy domain or report id");
+        st = fail(&b, "report without a report domain or report id");
         goto done;
     }
     st = select_policies(&b, out);

@@ -2,7 +2,7 @@
  * (random in normal runs, 0 under --now so that tests are reproducible).
  *   report id:  "<YYYYMMDD><16 hex digits>", letters and digits only, so it is at the same
  *               time the file name's unique-id and safe inside a Message-ID.
- *   file name:  "<submitter>!<policy-domain>!<begin>!<end>!<report id>.json.gz" */
+ *   file name:  "<submitter>!<report domain>!<begin>!<end>!<report id>.json.gz" */
 #ifndef TLSRPT_REPORT_ID_H
 #define TLSRPT_REPORT_ID_H
 

@@ -33,7 +33,7 @@ int report_list(struct db *db, const struct report_filter *f, report_row_fn *fn,
             .id = sqlite3_column_int64(st, 0),
             .report_id = text(st, 1),
             .day = text(st, 2),
-            .policy_domain = text(st, 3),
+            .domain = text(st, 3),
             .generation = (long)sqlite3_column_int64(st, 4),
             .superseded = sqlite3_column_int(st, 5) != 0,
             .filename = text(st, 6),
@@ -59,7 +59,7 @@ json_t *report_list_json(struct db *db, const struct report_row *r)
     json_t *o = json_object();
     json_object_set_new(o, "report-id", json_string(r->report_id));
     json_object_set_new(o, "day", json_string(r->day));
-    json_object_set_new(o, "policy-domain", json_string(r->policy_domain));
+    json_object_set_new(o, "domain", json_string(r->domain));
     json_object_set_new(o, "generation", json_integer(r->generation));
     json_object_set_new(o, "superseded", json_boolean(r->superseded));
     json_object_set_new(o, "filename", json_string(r->filename));

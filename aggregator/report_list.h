@@ -13,7 +13,7 @@ struct report_row {
     int64_t id;                 /* reports.id, for joins with other tables */
     const char *report_id;
     const char *day;            /* YYYY-MM-DD */
-    const char *policy_domain;
+    const char *domain;         /* the report domain (column reports.policy_domain) */
     long generation;
     int superseded;
     const char *filename;
@@ -28,14 +28,14 @@ struct report_filter {
     int all;                    /* also superseded generations */
 };
 
-/* Called for each row in (day, policy domain, generation) order; a non-zero return stops. */
+/* Called for each row in (day, report domain, generation) order; a non-zero return stops. */
 typedef int report_row_fn(const struct report_row *r, void *arg);
 
 /* 0, or -1 on a database error (logged). */
 int report_list(struct db *db, const struct report_filter *f, report_row_fn *fn, void *arg);
 
 /* The object describing one report in `reports --json`:
- * {"report-id","day","policy-domain","generation","superseded","filename","bytes",
+ * {"report-id","day","domain","generation","superseded","filename","bytes",
  *  "successful","failed","created-at"}. db is there for members kept in other tables. */
 json_t *report_list_json(struct db *db, const struct report_row *r);
 

@@ -95,7 +95,7 @@ int report_store_insert(struct report_store *s, const struct stored_report *r)
     sqlite3_stmt *st = s->st[SQL_INSERT];
     sqlite3_bind_text(st, 1, r->report_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, r->day, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, r->policy_domain, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->domain, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, r->generation);
     sqlite3_bind_text(st, 5, r->filename, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, r->json, (int)r->json_len, SQLITE_STATIC);

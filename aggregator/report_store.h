@@ -12,7 +12,7 @@
 struct stored_report {
     const char *report_id;
     const char *day;                /* YYYY-MM-DD */
-    const char *policy_domain;
+    const char *domain;             /* the report domain (column reports.policy_domain) */
     long generation;
     const char *filename;
     const char *json;
@@ -28,7 +28,7 @@ struct report_store;
 struct report_store *report_store_open(struct db *db);
 void report_store_close(struct report_store *s);
 
-/* Fills gens with policy domain -> a = newest generation, for every report of day (only
+/* Fills gens with report domain -> a = newest generation, for every report of day (only
  * domain when not NULL). 0 or -1 (logged). */
 int report_store_generations(struct report_store *s, const char *day, const char *domain,
                              struct bmap *gens);

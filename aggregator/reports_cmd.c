@@ -29,10 +29,10 @@ static int print_row(const struct report_row *r, void *arg)
         return 0;
     }
     if (l->n++ == 0)
-        printf("%-10s  %-32s %3s %-10s %-9s %10s %10s %9s  %s\n", "DAY", "POLICY DOMAIN", "GEN",
+        printf("%-10s  %-32s %3s %-10s %-9s %10s %10s %9s  %s\n", "DAY", "DOMAIN", "GEN",
                "STATUS", "DELIVERY", "SUCCESSFUL", "FAILED", "BYTES", "REPORT ID");
     const char *state = deliveries_report_state(l->db, r->report_id);
-    printf("%-10s  %-32s %3ld %-10s %-9s %10lld %10lld %9lld  %s\n", r->day, r->policy_domain,
+    printf("%-10s  %-32s %3ld %-10s %-9s %10lld %10lld %9lld  %s\n", r->day, r->domain,
            r->generation, r->superseded ? "superseded" : "current", state ? state : "?",
            (long long)r->successful, (long long)r->failed, (long long)r->bytes, r->report_id);
     return 0;

@@ -96,7 +96,7 @@ static int metrics_sessions(struct db *db, const struct metrics_window *w, struc
     return 0;
 }
 
-/* --- failure details by result type, and failing domains ---------------------------------- */
+/* --- failure details by result type, and failing report domains ---------------------------------- */
 static void add_failures(sqlite3_stmt *st, void *arg)
 {
     long long *counts = arg;
@@ -132,18 +132,18 @@ static int metrics_failures(struct db *db, const struct metrics_window *w, struc
     for (int i = 0; i < RESULT_TYPE_COUNT; i++)
         prom_sample(out, "tlsrpt_failure_details", counts[i], "result_type", result_types[i].name,
                     NULL);
-    prom_family(out, "tlsrpt_policy_domains", "gauge",
-                "Policy domains with sessions in the window.");
-    prom_sample(out, "tlsrpt_policy_domains", domains[0], NULL);
-    prom_family(out, "tlsrpt_policy_domains_failing", "gauge",
-                "Policy domains with at least one failed session in the window.");
-    prom_sample(out, "tlsrpt_policy_domains_failing", domains[1], NULL);
+    prom_family(out, "tlsrpt_report_domains", "gauge",
+                "Report domains (d) with sessions in the window.");
+    prom_sample(out, "tlsrpt_report_domains", domains[0], NULL);
+    prom_family(out, "tlsrpt_report_domains_failing", "gauge",
+                "Report domains (d) with at least one failed session in the window.");
+    prom_sample(out, "tlsrpt_report_domains_failing", domains[1], NULL);
     return 0;
 }
 
 /* --- datagrams received and rejected by reason -------------------------------------------- */
 struct outcomes {
-    long long received, accepted;
+    long long received, accepted, nodpv;
     struct buf other; /* samples for reasons outside datagram_reasons */
     long long reasons[32];
 };
@@ -156,6 +156,7 @@ static void add_outcome(sqlite3_stmt *st, void *arg)
     o->received += n;
     if (strcmp(outcome, "accepted") == 0) {
         o->accepted += n;
+        o->nodpv += sqlite3_column_int64(st, 2);
         return;
     }
     for (int i = 0; datagram_reasons[i] != NULL && i < 32; i++) {
@@ -172,7 +173,7 @@ static int metrics_datagrams(struct db *db, const struct metrics_window *w, stru
     struct outcomes o;
     memset(&o, 0, sizeof o);
     if (each_row(db, w,
-                 "SELECT outcome, sum(count) FROM datagram_counts"
+                 "SELECT outcome, sum(count), sum(nodpv) FROM datagram_counts"
                  " WHERE hour >= ?1 AND hour < ?2 GROUP BY 1",
                  add_outcome, &o) != 0) {
         buf_free(&o.other);
@@ -184,6 +185,9 @@ static int metrics_datagrams(struct db *db, const struct metrics_window *w, stru
     prom_family(out, "tlsrpt_datagrams_accepted", "gauge",
                 "Datagrams the collector accepted and counted in the window.");
     prom_sample(out, "tlsrpt_datagrams_accepted", o.accepted, NULL);
+    prom_family(out, "tlsrpt_datagrams_nodpv", "gauge",
+                "Accepted datagrams without dpv (libtlsrpt before 0.5.0), read as version 1.");
+    prom_sample(out, "tlsrpt_datagrams_nodpv", o.nodpv, NULL);
     prom_family(out, "tlsrpt_datagrams_rejected", "gauge",
                 "Datagrams the collector rejected in the window, by reason.");
     for (int i = 0; datagram_reasons[i] != NULL && i < 32; i++)

@@ -1,5 +1,5 @@
 /* `tlsrpt stats`: counted sessions and failure details over a range of UTC days, grouped by
- * (day, policy domain, policy type) or by --by hour|day|domain|result-type|mx|source, as a
+ * (day, report domain, policy type) or by --by hour|day|domain|result-type|mx|source, as a
  * table, JSON or CSV. Reads the counters only; nothing is changed. The groupings and their
  * SQL are in stats_query.c. */
 #include <getopt.h>
@@ -177,7 +177,7 @@ static void print_table(const struct stats_grouping *g, json_t *rows)
     for (int i = 1; i < nkeys; i++)
         printf("%-*s  ", width[i], "");
     for (int i = 0; i < nmeasures; i++) {
-        if (strcmp(g->measures[i], "policy-domains") == 0)
+        if (strcmp(g->measures[i], "domains") == 0)
             printf("%15s ", "");
         else
             printf("%15lld ", total[i]);

@@ -1,5 +1,5 @@
 /* The SQL of each `tlsrpt stats` grouping, and the code that turns its results into rows.
- * Every query takes ?1 since and ?2 until (hours, [since, until)), ?3 a policy domain or NULL,
+ * Every query takes ?1 since and ?2 until (hours, [since, until)), ?3 a report domain (d) or NULL,
  * ?4 the row limit (-1: none). Counters of every source are summed. */
 #include "stats.h"
 
@@ -20,7 +20,7 @@
 
 static const struct stats_grouping groupings[] = {
     {"policy",
-     {"day", "policy-domain", "policy-type"},
+     {"day", "domain", "policy-type"},
      {"successful", "failed"},
      "SELECT " DAY("s") ", s.report_domain, p.policy_type, sum(s.successful), sum(s.failed)"
      SESSIONS_FROM " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT ?4",
@@ -45,7 +45,7 @@ static const struct stats_grouping groupings[] = {
      1},
     /* The most failed sessions first: --top N gives the top failing domains. */
     {"domain",
-     {"policy-domain"},
+     {"domain"},
      {"successful", "failed"},
      "SELECT s.report_domain, sum(s.successful), sum(s.failed)" SESSIONS_FROM
      " GROUP BY 1 ORDER BY sum(s.failed) DESC,"
@@ -55,7 +55,7 @@ static const struct stats_grouping groupings[] = {
      1},
     {"result-type",
      {"result-type"},
-     {"failure-details", "policy-domains"},
+     {"failure-details", "domains"},
      "SELECT d.result_type, sum(f.count), count(DISTINCT f.report_domain)" FAILURES_FROM
      " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?4",
      NULL,
@@ -63,7 +63,7 @@ static const struct stats_grouping groupings[] = {
     /* Failure details by receiving MX host ('' = not reported): the top failing MX hosts. */
     {"mx",
      {"receiving-mx-hostname"},
-     {"failure-details", "policy-domains"},
+     {"failure-details", "domains"},
      "SELECT d.receiving_mx_hostname, sum(f.count), count(DISTINCT f.report_domain)"
      FAILURES_FROM " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?4",
      "SELECT d.receiving_mx_hostname, d.result_type, sum(f.count)" FAILURES_FROM
@@ -81,7 +81,7 @@ static const struct stats_grouping groupings[] = {
     /* The delivery state of each day's current report (reporter/README.md "States"), with
      * its destinations: sent, still open (pending/retrying), failed or given up. */
     {"delivery",
-     {"day", "policy-domain", "delivery"},
+     {"day", "domain", "delivery"},
      {"destinations", "sent", "open", "failed"},
      "SELECT v.day, v.policy_domain, v.state, v.destinations, v.sent, v.open, v.failed"
      " FROM report_states v WHERE v.superseded = 0"

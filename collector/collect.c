@@ -94,6 +94,7 @@ static void parse_one(struct collector *c, const char *buf, size_t len, uint32_t
 {
     struct datagram_error err;
     size_t repaired = 0;
+    int nodpv = 0;
     time_t now = clock_now();
     pthread_mutex_lock(&c->lock);
     if (counters_bytes(&c->current) > COLLECTOR_BATCH_MAX_BYTES) {
@@ -105,10 +106,11 @@ static void parse_one(struct collector *c, const char *buf, size_t len, uint32_t
     if (flags & FLAG_TRUNCATED) {
         counters_add_outcome(&c->current, hour_floor(now), "truncated");
         rejected(c, buf, len, "truncated", "datagram larger than the receive buffer");
-    } else if (ingest_bytes(c->ingest, &c->current, now, buf, len, &err, &repaired) != 0) {
+    } else if (ingest_bytes(c->ingest, &c->current, now, buf, len, &err, &repaired, &nodpv) != 0) {
         rejected(c, buf, len, err.reason, err.message);
     } else {
         c->accepted++;
+        c->nodpv += nodpv;
         if (repaired) {
             c->repaired++;
             log_debug("datagram repaired invalid_utf8_bytes=%zu", repaired);

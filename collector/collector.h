@@ -48,6 +48,7 @@ struct collector {
     int stopping;                     /* under lock: the writer's last round */
     int flush_now;                    /* under lock: the parser is waiting for a commit */
     uint64_t accepted, repaired;      /* under lock */
+    uint64_t nodpv;                   /* under lock: accepted without dpv (libtlsrpt < 0.5.0) */
     uint64_t rejected[COLLECTOR_REASONS]; /* under lock, indexed like datagram_reasons */
     uint64_t log_suppressed;          /* under lock */
 

@@ -1,7 +1,8 @@
 /* In-memory counters keyed by flat byte strings:
- *   session key = hour (8 bytes) domain\0 record\0 policy-type\0 strings-json\0 mx-json\0
+ *   session key = hour (8 bytes) report-domain\0 record\0 policy-type\0 policy-domain\0
+ *                 strings-json\0 mx-json\0
  *   detail key  = session key + result-type\0 + six detail fields, each \0-terminated
- *   outcome key = hour (8 bytes) outcome\0
+ *   outcome key = hour (8 bytes) outcome\0   (a: datagrams, b: of them without dpv)
  * No string in a key can hold a NUL: jansson refuses \u0000 and raw NULs are invalid JSON. */
 #include "counters.h"
 
@@ -74,9 +75,10 @@ void counters_compile(const struct tls_result *r, struct buf *out)
     for (size_t i = 0; i < r->npolicies; i++) {
         const struct policy_result *p = &r->policies[i];
         buf_reset(b);
-        put_str(b, p->domain);
+        put_str(b, r->domain);
         put_str(b, r->record);
         put_str(b, policy_type_name(p->type));
+        put_str(b, p->domain);
         put_str(b, p->strings_json);
         put_str(b, p->mx_json);
         put_increment(out, p->failed ? INC_FAILURE : INC_SUCCESS, b);
@@ -133,6 +135,7 @@ static void put_session_key(struct buf *b, const struct counter_key *k)
     put_str(b, k->report_domain);
     put_str(b, k->record);
     put_str(b, k->policy_type);
+    put_str(b, k->policy_domain);
     put_str(b, k->strings_json);
     put_str(b, k->mx_json);
 }
@@ -155,15 +158,27 @@ void counters_add_detail_count(struct counters *c, const struct counter_key *k, 
     bmap_upsert(&c->details, keybuf.data, keybuf.len, NULL)->a += count;
 }
 
-void counters_add_outcome(struct counters *c, time_t hour, const char *outcome)
+static struct bmap_entry *outcome_entry(struct counters *c, time_t hour, const char *outcome)
 {
     struct buf *b = &keybuf;
     buf_reset(b);
     put_hour(b, hour);
     put_str(b, outcome);
-    bmap_upsert(&c->outcomes, b->data, b->len, NULL)->a++;
+    return bmap_upsert(&c->outcomes, b->data, b->len, NULL);
+}
+
+void counters_add_outcome(struct counters *c, time_t hour, const char *outcome)
+{
+    outcome_entry(c, hour, outcome)->a++;
     if (strcmp(outcome, "accepted") != 0)
         c->rejected++;
+}
+
+void counters_add_accepted(struct counters *c, time_t hour, int nodpv)
+{
+    struct bmap_entry *e = outcome_entry(c, hour, "accepted");
+    e->a++;
+    e->b += nodpv != 0;
 }
 
 static void merge_map(struct bmap *dst, const struct bmap *src)
@@ -205,7 +220,8 @@ static int decode_session(const struct bmap_entry *e, struct counter_key *k, con
     memcpy(&k->hour, p, sizeof k->hour);
     p += sizeof k->hour;
     if (take(&p, end, &k->report_domain) || take(&p, end, &k->record) ||
-        take(&p, end, &k->policy_type) || take(&p, end, &k->strings_json) ||
+        take(&p, end, &k->policy_type) || take(&p, end, &k->policy_domain) ||
+        take(&p, end, &k->strings_json) ||
         take(&p, end, &k->mx_json))
         return -1;
     *rest = p;

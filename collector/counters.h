@@ -15,7 +15,7 @@
 struct counters {
     struct bmap sessions;   /* session key -> a successful, b failed */
     struct bmap details;    /* detail key -> a count */
-    struct bmap outcomes;   /* hour + outcome -> a datagrams */
+    struct bmap outcomes;   /* hour + outcome -> a datagrams, b of them without dpv */
     uint64_t accepted;      /* datagrams counted in this batch */
     uint64_t rejected;
 };
@@ -23,9 +23,10 @@ struct counters {
 /* A decoded session or detail key; the strings point into the key bytes. */
 struct counter_key {
     int64_t hour;
-    const char *report_domain;
+    const char *report_domain;      /* d: whose _smtp._tls record asked for the report */
     const char *record;
     const char *policy_type;        /* RFC name */
+    const char *policy_domain;      /* the policy's own domain (DANE: the MX host) */
     const char *strings_json;
     const char *mx_json;
     /* detail keys only */
@@ -48,6 +49,8 @@ void counters_add_session_counts(struct counters *c, const struct counter_key *k
 void counters_add_detail_count(struct counters *c, const struct counter_key *k, int64_t count);
 /* Adds one datagram outcome ("accepted" or a rejection reason). */
 void counters_add_outcome(struct counters *c, time_t hour, const char *outcome);
+/* Adds one accepted datagram; nodpv: it had no dpv member (read as version 1). */
+void counters_add_accepted(struct counters *c, time_t hour, int nodpv);
 /* Adds everything of src to dst (src is left unchanged). */
 void counters_merge(struct counters *dst, const struct counters *src);
 int counters_empty(const struct counters *c);

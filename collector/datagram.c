@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/helo.h"
 #include "lib/policy_type.h"
 #include "lib/result_type.h"
 #include "lib/utf8.h"
@@ -89,6 +90,16 @@ static const char *normalize_ip(const char *s, char out[INET6_ADDRSTRLEN])
     return s;
 }
 
+/* The host name out of an EHLO reply (lib/helo.h), put in place of the reply in the parse
+ * tree, which owns the borrowed strings. */
+static const char *announced_host(json_t *v)
+{
+    size_t start, n = helo_host(json_string_value(v), json_string_length(v), &start);
+    if (n != json_string_length(v))
+        json_string_setn(v, json_string_value(v) + start, n); /* copies before it frees */
+    return json_string_value(v);
+}
+
 static int parse_detail(json_t *d, size_t idx, struct failure_detail *fd,
                         struct datagram_error *err)
 {
@@ -109,7 +120,9 @@ static int parse_detail(json_t *d, size_t idx, struct failure_detail *fd,
         const char *s = json_string_value(v);
         if (*s == '\0')
             continue; /* empty means not known, like absent */
-        if (f == DF_SENDING_MTA_IP)
+        if (f == DF_RECEIVING_MX_HELO)
+            s = announced_host(v);
+        else if (f == DF_SENDING_MTA_IP)
             s = normalize_ip(s, fd->ip_norm[0]);
         else if (f == DF_RECEIVING_IP)
             s = normalize_ip(s, fd->ip_norm[1]);
@@ -172,10 +185,11 @@ static int parse_root(json_t *root, struct tls_result *out, struct datagram_erro
     if (!json_is_object(root))
         return fail(err, "not-object", "the datagram is not a JSON object");
 
+    /* libtlsrpt before 0.5.0 (Debian 13 ships 0.5.0rc1) sends no dpv; its datagrams are
+     * otherwise those of version 1. */
     json_t *dpv = json_object_get(root, "dpv");
-    if (dpv == NULL)
-        return fail(err, "bad-dpv", "no dpv (protocol version)");
-    if (!json_is_string(dpv) || strcmp(json_string_value(dpv), "1") != 0)
+    out->nodpv = dpv == NULL;
+    if (dpv != NULL && (!json_is_string(dpv) || strcmp(json_string_value(dpv), "1") != 0))
         return fail(err, "bad-dpv", "unsupported protocol version (dpv is not \"1\")");
 
     json_t *d = json_object_get(root, "d");
@@ -220,6 +234,7 @@ int datagram_parse(const char *buf, size_t len, struct tls_result *out, struct d
     out->record = NULL;
     out->npolicies = 0;
     out->repaired = 0;
+    out->nodpv = 0;
     out->json = NULL;
     buf_reset(&out->text);
     err->reason = NULL;

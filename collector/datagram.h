@@ -3,8 +3,12 @@
  * or rejected whole with a short reason token and a message; nothing is partly counted.
  *
  * Accepted with repair: bytes that are not UTF-8 (replaced by U+FFFD).
+ * Accepted as version 1: a datagram without dpv (libtlsrpt before 0.5.0); flagged nodpv.
  * Normalised: d and policy-domain (lower case, one trailing dot removed, A-labels);
- *             IPv6 addresses in RFC 5952 form; a missing policy-domain becomes d. */
+ *             IPv6 addresses in RFC 5952 form; a missing policy-domain becomes d;
+ *             receiving-mx-helo: the announced host name of an EHLO reply (lib/helo.h).
+ * The report domain is d: the MTA found the _smtp._tls record (pr) of d. Each policy keeps
+ * its own policy-domain (for DANE the TLSA base domain, the MX host). */
 #ifndef TLSRPT_DATAGRAM_H
 #define TLSRPT_DATAGRAM_H
 
@@ -26,7 +30,7 @@ struct failure_detail {
 
 struct policy_result {
     int type;                               /* 1 tlsa, 2 sts, 9 no-policy-found */
-    char domain[DOMAIN_MAX];                /* policy-domain, falling back to d: the report domain */
+    char domain[DOMAIN_MAX];                /* policy-domain as sent; d when there is none */
     const char *strings_json;               /* compact JSON array text of policy-string */
     const char *mx_json;                    /* compact JSON array text of mx-host */
     int failed;                             /* final result f: 0 success, 1 failure */
@@ -35,11 +39,12 @@ struct policy_result {
 };
 
 struct tls_result {
-    char domain[DOMAIN_MAX];                /* d, normalised */
+    char domain[DOMAIN_MAX];                /* d, normalised: the report domain */
     const char *record;                     /* pr */
     size_t npolicies;
     struct policy_result policies[DATAGRAM_MAX_POLICIES];
     size_t repaired;                        /* invalid UTF-8 bytes replaced */
+    int nodpv;                              /* no dpv member: read as version 1 */
     void *json;                             /* owns the borrowed strings */
     struct buf text;                        /* owns strings_json and mx_json */
 };

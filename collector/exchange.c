@@ -11,6 +11,7 @@
 #include "lib/clock.h"
 #include "lib/detail_field.h"
 #include "lib/domain.h"
+#include "lib/helo.h"
 #include "lib/policy_type.h"
 #include "lib/result_type.h"
 
@@ -72,7 +73,7 @@ char *exchange_counts_line(const char *source, const struct counter_key *k, long
         json_array_append_new(list, d);
     }
     json_t *policy = json_pack("{s:s, s:s, s:o, s:o}", "policy-type", k->policy_type,
-                               "policy-domain", k->report_domain, "policy-string", strings,
+                               "policy-domain", k->policy_domain, "policy-string", strings,
                                "mx-host", mx);
     return dump_line(json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:o}", "type", "counts",
                                "source", source, "hour", rfc3339_format((time_t)k->hour, hour),
@@ -158,7 +159,7 @@ static int read_counts(struct exchange_reader *r, json_t *o, struct counters *c,
     const char *pdomain = str_member(policy, "policy-domain");
     long long ok, failed;
     time_t t;
-    char norm[DOMAIN_MAX];
+    char norm[DOMAIN_MAX], pnorm[DOMAIN_MAX];
     const char *why;
     int rc = -1;
     char *strings = NULL, *mx = NULL;
@@ -179,9 +180,12 @@ static int read_counts(struct exchange_reader *r, json_t *o, struct counters *c,
         return fail(err, errsize, "no record");
     if (ptype == NULL || policy_type_code(ptype) < 0)
         return fail(err, errsize, "unknown policy-type");
-    if (pdomain == NULL || strcmp(pdomain, k.report_domain) != 0)
-        return fail(err, errsize, "policy-domain differs from report-domain");
+    /* The policy's own domain may differ from the report domain (DANE: the MX host). */
+    if (pdomain == NULL || domain_normalize(pdomain, strlen(pdomain), pnorm, &why) != 0 ||
+        strcmp(pnorm, pdomain) != 0)
+        return fail(err, errsize, "policy-domain is not a normalised domain name");
     k.policy_type = ptype;
+    k.policy_domain = pdomain;
     if (count_member(o, "successful", 0, &ok) != 0 || count_member(o, "failed", 0, &failed) != 0)
         return fail(err, errsize, "successful and failed must be counts");
     if (!json_is_array(details))
@@ -229,6 +233,12 @@ static int read_counts(struct exchange_reader *r, json_t *o, struct counters *c,
                 fail(err, errsize, "failure-details[%zu]: %s is not a string", i,
                      detail_fields[f].rfc_name);
                 goto out;
+            }
+            if (v != NULL && f == DF_RECEIVING_MX_HELO) {
+                /* A whole EHLO reply (files from before the collector kept the host name). */
+                size_t start, hn = helo_host(json_string_value(v), json_string_length(v), &start);
+                if (hn != json_string_length(v))
+                    json_string_setn(v, json_string_value(v) + start, hn);
             }
         }
     }

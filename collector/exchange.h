@@ -15,6 +15,9 @@
  *
  * One "counts" line per (hour, report domain, record, policy) of session_counts, with the
  * failure details counted under it; failure-detail fields that are not known are left out.
+ * report-domain is d, the domain whose record asked for the report; policy-domain is the
+ * policy's own (for DANE the MX host, so the two differ). An imported receiving-mx-helo that
+ * is a whole EHLO reply is reduced to the announced host name, as the collector does.
  * The end line makes a truncated transfer (a half-copied file) detectable: an import needs it.
  * Pure: no clock, file or database here. */
 #ifndef TLSRPT_EXCHANGE_H

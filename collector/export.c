@@ -19,11 +19,12 @@ static const char usage_text[] = "export --day YYYY-MM-DD [--source NAME]";
 
 static const char sessions_sql[] =
     "SELECT s.hour, s.report_domain, r.record, p.policy_type, p.policy_strings, p.mx_hosts,"
-    " s.successful, s.failed, s.record_id, s.policy_id"
+    " s.successful, s.failed, s.record_id, s.policy_id, p.policy_domain"
     " FROM session_counts s JOIN tlsrpt_records r ON r.id = s.record_id"
     " JOIN policies p ON p.id = s.policy_id"
     " WHERE s.source = '' AND s.hour >= ?1 AND s.hour < ?2"
-    " ORDER BY s.hour, s.report_domain, r.record, p.policy_type, p.policy_strings, p.mx_hosts";
+    " ORDER BY s.hour, s.report_domain, r.record, p.policy_type, p.policy_domain,"
+    " p.policy_strings, p.mx_hosts";
 
 static const char details_sql[] =
     "SELECT d.result_type, d.sending_mta_ip, d.receiving_mx_hostname, d.receiving_mx_helo,"
@@ -54,6 +55,7 @@ static int export_row(sqlite3_stmt *st, sqlite3_stmt *dst, const char *source)
         .report_domain = col(st, 1),
         .record = col(st, 2),
         .policy_type = col(st, 3),
+        .policy_domain = col(st, 10),
         .strings_json = col(st, 4),
         .mx_json = col(st, 5),
     };

@@ -19,6 +19,7 @@
 struct cached {
     uint64_t hash;
     size_t len, compiled_len, repaired;
+    int nodpv;
     char *bytes;        /* the datagram, then its compiled increments */
 };
 
@@ -54,7 +55,8 @@ static const struct cached *cache_find(const struct ingest *in, uint64_t h, cons
     return NULL;
 }
 
-static void cache_put(struct ingest *in, uint64_t h, const char *buf, size_t len, size_t repaired)
+static void cache_put(struct ingest *in, uint64_t h, const char *buf, size_t len, size_t repaired,
+                      int nodpv)
 {
     uint64_t *seen = &in->seen[h % SEEN_SLOTS];
     if (*seen != h) {
@@ -69,30 +71,34 @@ static void cache_put(struct ingest *in, uint64_t h, const char *buf, size_t len
     e->len = len;
     e->compiled_len = in->compiled.len;
     e->repaired = repaired;
+    e->nodpv = nodpv;
 }
 
 int ingest_bytes(struct ingest *in, struct counters *c, time_t when, const char *buf, size_t len,
-                 struct datagram_error *err, size_t *repaired)
+                 struct datagram_error *err, size_t *repaired, int *nodpv)
 {
     time_t hour = hour_floor(when);
     uint64_t h = len <= CACHE_MAX_DATAGRAM ? bmap_hash(buf, len) : 0;
     const struct cached *hit = h ? cache_find(in, h, buf, len) : NULL;
     if (hit != NULL) {
         counters_apply(c, hour, hit->bytes + hit->len, hit->compiled_len);
-        counters_add_outcome(c, hour, "accepted");
+        counters_add_accepted(c, hour, hit->nodpv);
         if (repaired)
             *repaired = hit->repaired;
+        if (nodpv)
+            *nodpv = hit->nodpv;
         return 0;
     }
 
     int rc = datagram_parse(buf, len, &in->result, err);
+    int without_dpv = in->result.nodpv;
     if (rc == 0) {
         buf_reset(&in->compiled);
         counters_compile(&in->result, &in->compiled);
         if (repaired)
             *repaired = in->result.repaired;
         if (h)
-            cache_put(in, h, buf, len, in->result.repaired);
+            cache_put(in, h, buf, len, in->result.repaired, without_dpv);
         tls_result_free(&in->result);
     }
 
@@ -101,6 +107,8 @@ int ingest_bytes(struct ingest *in, struct counters *c, time_t when, const char 
         return -1;
     }
     counters_apply(c, hour, in->compiled.data, in->compiled.len);
-    counters_add_outcome(c, hour, "accepted");
+    counters_add_accepted(c, hour, without_dpv);
+    if (nodpv)
+        *nodpv = without_dpv;
     return 0;
 }

@@ -19,8 +19,9 @@ struct ingest *ingest_new(void);
 void ingest_free(struct ingest *in);
 
 /* Returns 0 when accepted, -1 when rejected (err says why). *repaired (may be NULL) receives
- * the number of bytes repaired (invalid UTF-8). */
+ * the number of bytes repaired (invalid UTF-8), *nodpv (may be NULL) 1 when an accepted
+ * datagram had no dpv (read as version 1). */
 int ingest_bytes(struct ingest *in, struct counters *c, time_t when, const char *buf, size_t len,
-                 struct datagram_error *err, size_t *repaired);
+                 struct datagram_error *err, size_t *repaired, int *nodpv);
 
 #endif

@@ -41,7 +41,7 @@ int record_read(FILE *in, time_t when, unsigned long batch, record_flush_fn *flu
             n--;
         if (n == 0)
             continue;
-        if (ingest_bytes(ingest, &c, when, line, (size_t)n, &err, NULL) != 0) {
+        if (ingest_bytes(ingest, &c, when, line, (size_t)n, &err, NULL, NULL) != 0) {
             if (diag != NULL)
                 fprintf(diag, "tlsrpt record: line %lu: rejected reason=%s: %s\n", st->lines,
                         err.reason, err.message);

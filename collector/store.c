@@ -41,8 +41,9 @@ static const char *const sql_text[SQL_COUNT] = {
         " source, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
         " ON CONFLICT (hour, report_domain, record_id, policy_id, detail_id, source)"
         " DO UPDATE SET count = count + excluded.count",
-    [SQL_OUTCOME_UPSERT] = "INSERT INTO datagram_counts (hour, outcome, count) VALUES (?1, ?2, ?3)"
-                           " ON CONFLICT (hour, outcome) DO UPDATE SET count = count + excluded.count",
+    [SQL_OUTCOME_UPSERT] = "INSERT INTO datagram_counts (hour, outcome, count, nodpv)"
+                           " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hour, outcome) DO UPDATE SET"
+                           " count = count + excluded.count, nodpv = nodpv + excluded.nodpv",
 };
 
 struct store {
@@ -147,7 +148,7 @@ static int session_ids(struct store *s, const struct counter_key *k, int64_t *re
                        int64_t *policy_id)
 {
     const char *rv[] = {k->record};
-    const char *pv[] = {k->policy_type, k->report_domain, k->strings_json, k->mx_json};
+    const char *pv[] = {k->policy_type, k->policy_domain, k->strings_json, k->mx_json};
     if (lookup_id(s, &s->records, SQL_RECORD_GET, SQL_RECORD_ADD, rv, 1, record_id) != 0)
         return -1;
     return lookup_id(s, &s->policies, SQL_POLICY_GET, SQL_POLICY_ADD, pv, 4, policy_id);
@@ -213,6 +214,7 @@ static int store_batch(struct store *s, const struct counters *c, const char *so
         sqlite3_bind_int64(st, 1, hour);
         sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, e->a);
+        sqlite3_bind_int64(st, 4, e->b);
         if (step_done(st) != 0)
             return -1;
     }

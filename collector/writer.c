@@ -27,6 +27,7 @@ void collector_summary(struct collector *c, const char *what)
     uint64_t rejected_total = 0;
     pthread_mutex_lock(&c->lock);
     uint64_t accepted = c->accepted, repaired = c->repaired, suppressed = c->log_suppressed;
+    uint64_t nodpv = c->nodpv;
     for (int i = 0; datagram_reasons[i] != NULL && i < COLLECTOR_REASONS; i++) {
         if (c->rejected[i] == 0)
             continue;
@@ -35,10 +36,11 @@ void collector_summary(struct collector *c, const char *what)
                    (unsigned long long)c->rejected[i]);
     }
     pthread_mutex_unlock(&c->lock);
-    log_info("%s received=%llu accepted=%llu stored=%llu pending=%llu rejected=%llu "
+    log_info("%s received=%llu accepted=%llu nodpv=%llu stored=%llu pending=%llu rejected=%llu "
              "repaired=%llu lost=%llu commit_failures=%llu ring_waits=%llu suppressed_logs=%llu "
              "reasons=%s",
              what, (unsigned long long)atomic_load(&c->received), (unsigned long long)accepted,
+             (unsigned long long)nodpv,
              (unsigned long long)c->stored, (unsigned long long)c->pending.accepted,
              (unsigned long long)rejected_total, (unsigned long long)repaired,
              (unsigned long long)c->lost, (unsigned long long)c->commit_failures,

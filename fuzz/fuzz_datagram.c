@@ -84,6 +84,7 @@ static void datagram_check_counters(const struct counters *c, size_t sessions, s
         FUZZ_CHECK(k.hour == DATAGRAM_HOUR);
         FUZZ_CHECK(policy_type_code(k.policy_type) >= 0);
         datagram_check_domain(k.report_domain);
+        datagram_check_domain(k.policy_domain);
         FUZZ_CHECK(e->a >= 0 && e->b >= 0 && e->a + e->b > 0);
         s += e->a + e->b;
     }
@@ -139,7 +140,7 @@ static void datagram_ingest(struct ingest *in, struct counters *c, const char *b
 {
     struct datagram_error err;
     size_t repaired = 99;
-    int rc2 = ingest_bytes(in, c, DATAGRAM_HOUR + 59, buf, size, &err, &repaired);
+    int rc2 = ingest_bytes(in, c, DATAGRAM_HOUR + 59, buf, size, &err, &repaired, NULL);
     FUZZ_CHECK(rc2 == rc);
     if (rc != 0)
         FUZZ_CHECK(strcmp(reason, err.reason) == 0);
@@ -178,7 +179,7 @@ int fuzz_datagram(const uint8_t *data, size_t size)
         /* repaired counts this datagram's replaced bytes, never a previous one's */
         FUZZ_CHECK((r.repaired == 0) == (utf8_valid_prefix(buf, size) == size));
         counters_add_result(&c, DATAGRAM_HOUR, &r);
-        counters_add_outcome(&c, DATAGRAM_HOUR, "accepted");
+        counters_add_accepted(&c, DATAGRAM_HOUR, r.nodpv);
         FUZZ_CHECK(c.accepted == 1 && c.rejected == 0);
         tls_result_free(&r);
     }

@@ -48,6 +48,8 @@ static void exfz_check_key(const struct counter_key *k, const struct exchange_re
     FUZZ_CHECK(k->hour % SECONDS_PER_HOUR == 0);
     FUZZ_CHECK(domain_normalize(k->report_domain, strlen(k->report_domain), norm, &why) == 0);
     FUZZ_CHECK(strcmp(norm, k->report_domain) == 0);
+    FUZZ_CHECK(domain_normalize(k->policy_domain, strlen(k->policy_domain), norm, &why) == 0);
+    FUZZ_CHECK(strcmp(norm, k->policy_domain) == 0);
     FUZZ_CHECK(policy_type_code(k->policy_type) >= 0);
     FUZZ_CHECK(k->record[0] != '\0');
     FUZZ_CHECK(k->strings_json[0] == '[' && k->mx_json[0] == '[');

@@ -55,7 +55,7 @@ echo "== DNS on 127.0.0.1 (dnsmasq): the _smtp._tls records of the sample domain
     echo 'txt-record=_smtp._tls.example.com,"v=TLSRPTv1; rua=mailto:tlsrpt@example.com"'
     echo 'txt-record=_smtp._tls.example.net,"v=TLSRPTv1;rua=mailto:tlsrpt@example.net,mailto:noc@example.net"'
     echo 'txt-record=_smtp._tls.example.org,"v=TLSRPTv1; rua=mailto:postmaster@example.org"'
-    echo 'txt-record=_smtp._tls.mx.dane.example,"v=TLSRPTv1; rua=mailto:tlsrpt@dane.example"'
+    echo 'txt-record=_smtp._tls.dane.example,"v=TLSRPTv1; rua=mailto:tlsrpt@dane.example"'
     echo 'txt-record=_smtp._tls.legacy.example,"v=TLSRPTv1; rua=mailto:tlsrpt@legacy.example"'
     echo 'txt-record=_smtp._tls.xn--bcher-kva.example,"v=TLSRPTv1; rua=mailto:tlsrpt@xn--bcher-kva.example"'
     printf 'txt-record=demo._domainkey.sender.example,"v=DKIM1; k=rsa; p=%s","%s"\n' \

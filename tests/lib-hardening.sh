@@ -78,7 +78,7 @@ hc_lock_db() {
     HC_HOLDER=$!
     on_exit "kill $HC_HOLDER 2>/dev/null"
     exec 3> "$T/sql.fifo"
-    printf "BEGIN EXCLUSIVE;\nINSERT INTO datagram_counts VALUES (0, '%s', 1);\n.print locked\n" \
+    printf "BEGIN EXCLUSIVE;\nINSERT INTO datagram_counts (hour, outcome, count) VALUES (0, '%s', 1);\n.print locked\n" \
         "$2" >&3
     local i=0
     while ! grep -q locked "$T/holder.out" && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

@@ -54,10 +54,10 @@ check "show unknown id: says so" grep -q 'no report with id 20261101ffffffffffff
 
 run reports --json > "$T/list.json"
 check_eq "reports --json: members of each report" \
-    "bytes created-at day deliveries failed filename generation policy-domain report-id state successful superseded" \
+    "bytes created-at day deliveries domain failed filename generation report-id state successful superseded" \
     "$($PY -c 'import json,sys
 print(*sorted({k for r in json.load(open(sys.argv[1])) for k in r}))' "$T/list.json")"
-check_eq "reports --json: types" "int str str list int str int str str str int bool" \
+check_eq "reports --json: types" "int str str list str int str int str str int bool" \
     "$($PY -c 'import json,sys
 r = json.load(open(sys.argv[1]))[0]
 print(*(type(r[k]).__name__ for k in sorted(r)))' "$T/list.json")"
@@ -87,7 +87,7 @@ sys.exit(not re.fullmatch(r"reporter\.example!example\.com!1793491200!1793577599
          or not sys.argv[1].endswith("!" + sys.argv[2] + ".json.gz"))' "$filename" "$id"
 
 run reports > "$T/table"
-check "reports table: header" grep -q '^DAY  *POLICY DOMAIN  *GEN STATUS  *DELIVERY  *SUCCESSFUL  *FAILED  *BYTES  REPORT ID' "$T/table"
+check "reports table: header" grep -q '^DAY  *DOMAIN  *GEN STATUS  *DELIVERY  *SUCCESSFUL  *FAILED  *BYTES  REPORT ID' "$T/table"
 check "reports table: a current report row (not sent yet: new)" grep -q "^2026-11-01  example.com  *1 current  *new  *2  *3  *$bytes  $id" "$T/table"
 check_eq "reports --json: a report not sent yet" "new []" "$($PY -c 'import json,sys
 r = json.load(open(sys.argv[1]))[0]

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The [report] options, each on a fresh database with the same inputs (the libtlsrpt
-# vectors, the roll-over day and many.example with 200 distinct failure details):
+# vectors, the roll-over day, many.example with 200 distinct failure details and ok.example,
+# a DANE domain with only successful sessions):
 # policy_types, redact, max_failure_details, max_report_size (trimming, logged; a report that
 # cannot fit is refused, never sent oversized), skip_success_only, submitter.
 . "$(dirname "$0")/../lib.sh"
@@ -24,6 +25,8 @@ for f in "$DATA"/aggregate/rollover/*.jsonl; do
     tlsrpt --db "$template" record --time "$(basename "$f" .jsonl)" < "$f" 2> /dev/null
 done
 tlsrpt --db "$template" record --time 2026-11-01T11:00:00Z < "$T/many.jsonl" 2> /dev/null
+printf '{"dpv": "1","d": "ok.example","pr": "v=TLSRPTv1;rua=mailto:r@ok.example","policies":[{"policy-type":1,"policy-domain": "mx.ok.example","policy-string":["3 1 1 ABCD"],"t":0,"f":0}]}\n' |
+    tlsrpt --db "$template" record --time 2026-11-01T11:00:00Z 2> /dev/null
 check_eq "template database closed cleanly (no WAL left)" "no" \
     "$([ -e "$template-wal" ] && echo yes || echo no)"
 
@@ -39,7 +42,7 @@ setup() {
 }
 run() { tlsrpt --config "$conf" --db "$db" --now "$NOW" "$@"; }
 domains() { run reports --json | $PY -c 'import json,sys
-print(" ".join(r["policy-domain"] for r in json.load(sys.stdin)))'; }
+print(" ".join(r["domain"] for r in json.load(sys.stdin)))'; }
 # report DOMAIN: its JSON
 report() {
     run show "$(run reports --json --domain "$1" | $PY -c 'import json,sys
@@ -56,7 +59,7 @@ print(eval(sys.argv[1]))' "$2"
 setup plain
 run aggregate 2> "$T/plain.log"
 check_eq "defaults: every domain reported" \
-    "big.example escapes.example example.com latin1.example many.example multi.example mx.dane.example mx.multi.example nopolicy.example rollover.example sts.example xn--bcher-kva.example" \
+    "big.example dane.example escapes.example example.com latin1.example many.example multi.example nopolicy.example ok.example rollover.example sts.example xn--bcher-kva.example" \
     "$(domains)"
 check_eq "defaults: submitter is contact_info's domain" \
     "reporter.example!many.example!1793491200!1793577599!" \
@@ -76,7 +79,7 @@ check "policy_types = sts: the others counted as not reported" \
 setup types2 'policy_types = tlsa, no-policy-found'
 run aggregate 2> /dev/null
 check_eq "policy_types = tlsa, no-policy-found" \
-    "many.example mx.dane.example mx.multi.example nopolicy.example" "$(domains)"
+    "dane.example many.example multi.example nopolicy.example ok.example" "$(domains)"
 
 setup redact 'redact = sending-mta-ip receiving-ip'
 run aggregate 2> /dev/null
@@ -118,8 +121,8 @@ check_eq "a report that cannot fit: the others are stored" 11 "$(domains | wc -w
 
 setup skip 'skip_success_only = yes'
 run aggregate 2> /dev/null
-check_eq "skip_success_only: mx.multi.example (only successes) is not reported" \
-    "big.example escapes.example example.com latin1.example many.example multi.example mx.dane.example nopolicy.example rollover.example sts.example xn--bcher-kva.example" \
+check_eq "skip_success_only: ok.example (only successes) is not reported" \
+    "big.example dane.example escapes.example example.com latin1.example many.example multi.example nopolicy.example rollover.example sts.example xn--bcher-kva.example" \
     "$(domains)"
 
 setup submitter 'submitter = Reports.Example'

@@ -17,7 +17,7 @@ tlsrpt --db "$T/c.db" stats --json > "$T/c.json"
 check "collector: stats equal the vectors' expected totals" \
     $PY "$TOP/tests/tools/expected_stats.py" --extra "$EXTRA" "$V/expected-totals.json" "$T/c.json"
 check "collector: summary line counts 21 accepted, 1 repaired" \
-    grep -q "collector stopped received=21 accepted=21 stored=21 pending=0 rejected=0 repaired=1 lost=0" \
+    grep -q "collector stopped received=21 accepted=21 nodpv=0 stored=21 pending=0 rejected=0 repaired=1 lost=0" \
     "$T/collector.log"
 n=$(sqlite3 "$T/c.db" "SELECT count(*) FROM policies")
 check_eq "collector: identical policies stored once (12 in INDEX.md, N0/N1 merged, +latin1)" 12 "$n"

@@ -36,7 +36,7 @@ t() { "$BIN" --config "$D/tlsrpt.conf" "$@"; }
 check_eq "all 11 result types in the sample" 11 "$(grep -c '^result ' "$T/totals")"
 grep '^domain ' "$T/totals" | cut -d' ' -f2- | sort > "$T/want-domains"
 t stats --day "$DAY" --json |
-    jq -r '.[] | "\(.["policy-domain"]) \(.["policy-type"]) \(.successful) \(.failed)"' | sort \
+    jq -r '.[] | "\(.domain) \(.["policy-type"]) \(.successful) \(.failed)"' | sort \
     > "$T/got-domains"
 check "stats per domain equal the generated results" diff -u "$T/want-domains" "$T/got-domains"
 grep '^result ' "$T/totals" | cut -d' ' -f2- | sort > "$T/want-types"
@@ -44,15 +44,15 @@ t stats --day "$DAY" --by result-type --json |
     jq -r '.[] | "\(.["result-type"]) \(.["failure-details"])"' | sort > "$T/got-types"
 check "stats per result type equal the generated results" diff -u "$T/want-types" "$T/got-types"
 check "the collector received every datagram, lost none" \
-    grep -q 'collector stopped received=5037 accepted=5037 stored=5037 .* lost=0' "$D/collector.log"
+    grep -q 'collector stopped received=5037 accepted=5037 nodpv=0 stored=5037 .* lost=0' "$D/collector.log"
 
 # The reports and their delivery.
 t reports --json > "$T/reports.json"
-check_eq "one report per policy domain" 7 "$(jq length "$T/reports.json")"
+check_eq "one report per report domain" 7 "$(jq length "$T/reports.json")"
 check_eq "gone.example (record removed): no-record" "no-record" \
-    "$(jq -r '.[] | select(.["policy-domain"] == "gone.example") | .state' "$T/reports.json")"
+    "$(jq -r '.[] | select(.domain == "gone.example") | .state' "$T/reports.json")"
 check_eq "every other report: sent, to the outbox" "6 sent outbox" \
-    "$(jq -r '[.[] | select(.["policy-domain"] != "gone.example")] |
+    "$(jq -r '[.[] | select(.domain != "gone.example")] |
         "\(length) \(map(.state) | unique | join(",")) \([.[].deliveries[].transport] | unique | join(","))"' \
         "$T/reports.json")"
 
@@ -108,7 +108,7 @@ check "libopendkim refuses a tampered message" sh -c "! '$TOOLS/opendkim_verify'
 
 # What the demo prints: stats, reports, where the files are, the signature, its verification.
 check "prints the stats table" grep -q '^total  *4900  *137' "$T/demo.out"
-check "prints tlsrpt reports" grep -q '^DAY  *POLICY DOMAIN  *GEN STATUS  *DELIVERY' "$T/demo.out"
+check "prints tlsrpt reports" grep -q '^DAY  *DOMAIN  *GEN STATUS  *DELIVERY' "$T/demo.out"
 check "prints where the signed files are" grep -qF "== the signed reports in $D/outbox" "$T/demo.out"
 check "prints a DKIM-Signature" grep -q '^   DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=sender.example;' "$T/demo.out"
 check "verifies the messages itself when dkimpy is there" grep -q 'dkimpy verified 7 of 7 messages' "$T/demo.out"

@@ -90,7 +90,7 @@ same_rows "same failure details, byte for byte" \
     "SELECT result_type, sending_mta_ip, receiving_mx_hostname, receiving_mx_helo, receiving_ip, additional_information, failure_reason_code FROM failure_details ORDER BY 1, 2, 3, 4, 5, 6, 7"
 same_rows "same records" "SELECT record FROM tlsrpt_records ORDER BY 1"
 same_rows "same per-detail counts of the day" \
-    "SELECT policy_domain, result_type, sending_mta_ip, receiving_mx_hostname, additional_information, count FROM failure_details_by_day ORDER BY 1, 2, 3, 4, 5"
+    "SELECT domain, policy_domain, result_type, sending_mta_ip, receiving_mx_hostname, additional_information, count FROM failure_details_by_day ORDER BY 1, 2, 3, 4, 5, 6"
 check_eq "sources are recorded" "$(printf 'mx1|13\nmx2|%s' "$(sessions "$T/mx2.sqlite")")" \
     "$(sqlite3 "$I" "SELECT source, sum(successful + failed) FROM session_counts GROUP BY 1 ORDER BY 1")"
 

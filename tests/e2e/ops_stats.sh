@@ -50,7 +50,7 @@ check "the error names --since" grep -q -- '--since: "2026-11-31" is not a day' 
 # The default JSON shape other tests and scripts rely on.
 shape=$($PY -c 'import json,sys; r=json.load(sys.stdin)[0]; print(sorted(r))' \
     < "$T/default.json")
-check_eq "default JSON keys" "['day', 'failed', 'policy-domain', 'policy-type', 'result-types', 'successful']" "$shape"
+check_eq "default JSON keys" "['day', 'domain', 'failed', 'policy-type', 'result-types', 'successful']" "$shape"
 
 # The totals of the libtlsrpt vectors (INDEX.md): day 2 = 7 successful, 15 failed, details 17,
 # plus the extra failed nopolicy.example session with its one detail.
@@ -62,7 +62,7 @@ sq() { sqlite3 -csv "$DB" "$1"; }
 stats_csv() { tlsrpt --db "$DB" stats "$@" --csv | tail -n +2; }
 check_eq "view daily_domain_summary = stats" \
     "$(stats_csv | cut -d, -f1-5)" \
-    "$(sq 'SELECT day, policy_domain, policy_type, successful, failed FROM daily_domain_summary ORDER BY 1, 2, 3')"
+    "$(sq 'SELECT day, domain, policy_type, successful, failed FROM daily_domain_summary ORDER BY 1, 2, 3')"
 check_eq "view hourly_summary = stats --by hour" \
     "$(stats_csv --by hour | cut -d, -f1-4)" \
     "$(sq "SELECT hour, successful, failed, printf('%.4f', failure_rate) FROM hourly_summary ORDER BY 1")"
@@ -79,7 +79,7 @@ check_eq "view failure_details_by_day: one row per detail and policy on day 2" \
     "$(sq "SELECT count(*) FROM failure_details_by_day WHERE day = '2026-11-29'")"
 check_eq "view daily_source_summary" '2026-11-29,"",7,16' \
     "$(sq "SELECT * FROM daily_source_summary WHERE day = '2026-11-29'")"
-check_eq "view daily_datagrams" "$(printf '2026-11-28,accepted,8\n2026-11-29,accepted,22\n2026-11-29,bad-json,1')" \
+check_eq "view daily_datagrams" "$(printf '2026-11-28,accepted,8,0\n2026-11-29,accepted,22,0\n2026-11-29,bad-json,1,0')" \
     "$(sq 'SELECT * FROM daily_datagrams ORDER BY 1, 2')"
 check_eq "view current_reports is empty before aggregate" "0" \
     "$(sq 'SELECT count(*) FROM current_reports')"

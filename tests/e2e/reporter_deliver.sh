@@ -108,7 +108,7 @@ check_eq "ed25519 selector used" "1" "$(grep -c 's=ed;' "$eml")"
 # stats --by delivery: the delivery state of each day's current report
 check_eq "stats --by delivery --json: state and destinations per report" \
     "invalid.test=no-record/0/0/0/0 junk.test=sent/1/1/0/0 none.test=no-record/0/0/0/0 plain.test=sent/1/1/0/0 split.test=sent/2/2/0/0 two.test=no-record/0/0/0/0" \
-    "$(tlsrpt --db "$DB" stats --by delivery --day 2026-03-01 --json | jq -r '[.[] | "\(.["policy-domain"])=\(.delivery)/\(.destinations)/\(.sent)/\(.open)/\(.failed)"] | sort | join(" ")')"
+    "$(tlsrpt --db "$DB" stats --by delivery --day 2026-03-01 --json | jq -r '[.[] | "\(.domain)=\(.delivery)/\(.destinations)/\(.sent)/\(.open)/\(.failed)"] | sort | join(" ")')"
 tlsrpt --db "$DB" stats --by delivery > "$T/stats.txt"
 check "stats --by delivery table" grep -q '2026-03-02 .*plain.test .* sent ' "$T/stats.txt"
 

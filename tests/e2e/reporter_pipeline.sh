@@ -16,7 +16,7 @@ local=/example/
 local=/example.com/
 address=/reports.example.test/127.0.0.1
 $(dns_txt _smtp._tls.sts.example "v=TLSRPTv1; rua=mailto:tlsrpt@sts.example,$U")
-$(dns_txt _smtp._tls.mx.dane.example "v=TLSRPTv1;" "rua=mailto:reports@dane.example")
+$(dns_txt _smtp._tls.dane.example "v=TLSRPTv1;" "rua=mailto:reports@dane.example")
 $(dns_txt _smtp._tls.example.com "v=TLSRPTv1; rua=$U")
 $(dns_txt _smtp._tls.big.example "v=TLSRPTv1; rua=mailto:tlsrpt@big.example")
 $(dns_txt _smtp._tls.xn--bcher-kva.example "v=TLSRPTv1; rua=mailto:tlsrpt@b%C3%BCcher.example")
@@ -34,16 +34,23 @@ check_eq "daily exits 0" "0" "$rc"
 [ "$rc" = 0 ] || tail -20 "$T/daily.log"
 
 tlsrpt --config "$T/c.conf" reports --json > "$T/reports.json"
-st() { jq -r --arg d "$1" '.[] | select(.["policy-domain"] == $d) | .state' "$T/reports.json"; }
+st() { jq -r --arg d "$1" '.[] | select(.domain == $d) | .state' "$T/reports.json"; }
 check_eq "sts.example: sent (mail and https)" "sent|sent|sent" \
-    "$(st sts.example)|$(jq -r '.[] | select(.["policy-domain"] == "sts.example") | [.deliveries[].state] | join("|")' "$T/reports.json")"
-check_eq "mx.dane.example (DANE: the MX host is the policy domain): sent" "sent" "$(st mx.dane.example)"
+    "$(st sts.example)|$(jq -r '.[] | select(.domain == "sts.example") | [.deliveries[].state] | join("|")' "$T/reports.json")"
+check_eq "dane.example (DANE: reported to d, not to the MX host): sent" "sent" "$(st dane.example)"
+check_eq "no report for the MX host mx.dane.example" "" "$(st mx.dane.example)"
+dane_eml=$(grep -l '^TLS-Report-Domain: dane.example' "$T"/smtp/mail-*.eml | head -1)
+check "dane.example: the attachment is named after d (RFC 8460 §5.1)" \
+    grep -q 'example.net!dane.example!' "$dane_eml"
+check_eq "dane.example: the policy block keeps the MX host as policy-domain" "tlsa mx.dane.example" \
+    "$(tlsrpt --config "$T/c.conf" show "$(jq -r '.[] | select(.domain == "dane.example") | .["report-id"]' "$T/reports.json")" |
+        jq -r '.policies[] | "\(.policy["policy-type"]) \(.policy["policy-domain"])"')"
 check_eq "example.com: sent by https" "sent" "$(st example.com)"
 check_eq "bücher.example: sent to the A-label address" "sent" "$(st xn--bcher-kva.example)"
 check_eq "nopolicy.example: no-record" "no-record" "$(st nopolicy.example)"
 check_eq "reports --json: deliveries carry rua, attempts, sent-at" \
     "mailto:tlsrpt@sts.example|1|2026-03-02T01:00:00Z" \
-    "$(jq -r '.[] | select(.["policy-domain"] == "sts.example") | .deliveries[0] | "\(.rua)|\(.attempts)|\(.["sent-at"])"' "$T/reports.json")"
+    "$(jq -r '.[] | select(.domain == "sts.example") | .deliveries[0] | "\(.rua)|\(.attempts)|\(.["sent-at"])"' "$T/reports.json")"
 tlsrpt --config "$T/c.conf" reports > "$T/reports.txt"
 check "reports table: sts.example sent" grep -q 'sts.example .* sent' "$T/reports.txt"
 
@@ -51,7 +58,7 @@ check "reports table: sts.example sent" grep -q 'sts.example .* sent' "$T/report
 n=0
 for eml in "$T"/smtp/mail-*.eml; do
     dom=$(sed -n 's/^TLS-Report-Domain: //p' "$eml" | tr -d '\r')
-    id=$(jq -r --arg d "$dom" '.[] | select(.["policy-domain"] == $d) | .["report-id"]' "$T/reports.json")
+    id=$(jq -r --arg d "$dom" '.[] | select(.domain == $d) | .["report-id"]' "$T/reports.json")
     tlsrpt --config "$T/c.conf" show --gzip "$id" | gunzip > "$T/$id.json"
     check_eq "mail for $dom verifies and carries exactly the stored report" "ok" "$(dkim_ok "$eml" "$T/$id.json")"
     check "stored report of $dom is what show prints" $PY -c "
@@ -63,7 +70,7 @@ done
 check_eq "four mails arrived" "4" "$n"
 for post in "$T"/https/post-*.gz; do
     ok=0
-    for id in $(jq -r '.[] | select(.["policy-domain"] == "sts.example" or .["policy-domain"] == "example.com") | .["report-id"]' "$T/reports.json"); do
+    for id in $(jq -r '.[] | select(.domain == "sts.example" or .domain == "example.com") | .["report-id"]' "$T/reports.json"); do
         tlsrpt --config "$T/c.conf" show --gzip "$id" | cmp -s - "$post" && ok=1
     done
     check_eq "POST $(basename "$post") is a stored report's gzip, byte for byte" "1" "$ok"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compares `tlsrpt stats --json` (file argv[2]) with the totals that the real libtlsrpt
 vectors' expected-totals.json (argv[1]) states, computed independently of tlsrpt's code:
-for each policy, report domain = policy-domain or the recipient domain, summed per
+report domain = the recipient domain d (whatever each policy's policy-domain), summed per
 (report domain, policy type). Extra vectors not in expected-totals.json are passed as
 --extra DOMAIN:TYPE:SUCCESSFUL:FAILED[:RESULT=N,...]. Prints differences; exits 1 on any."""
 import json
@@ -20,7 +20,7 @@ def expected(totals_path, extras, multiply):
     for dom, d in doc["domains"].items():
         for p in d["policies"]:
             pol = p["policy"]
-            key = (pol.get("policy-domain", dom), TYPES[pol["policy-type"]])
+            key = (dom, TYPES[pol["policy-type"]])
             row = want.setdefault(key, {"successful": 0, "failed": 0, "result-types": {}})
             row["successful"] += p["total-successful-session-count"] * multiply
             row["failed"] += p["total-failure-session-count"] * multiply
@@ -56,7 +56,7 @@ def main():
     want = expected(args[0], extras, multiply)
     got = {}
     for r in json.load(open(args[1])):
-        key = (r["policy-domain"], r["policy-type"])
+        key = (r["domain"], r["policy-type"])
         if key in got:
             print("duplicate row", key)
             sys.exit(1)

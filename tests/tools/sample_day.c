@@ -5,7 +5,7 @@
  *                         the machine); prints "sent=N sessions=N failed=N"
  *   sample_day -          writes them to stdout instead, one JSON object per line (tlsrpt record)
  *   sample_day -t         prints the totals they add up to, for tests:
- *                             domain POLICY-DOMAIN POLICY-TYPE SUCCESSFUL FAILED
+ *                             domain REPORT-DOMAIN POLICY-TYPE SUCCESSFUL FAILED
  *                             result RESULT-TYPE COUNT
  * Deterministic: the same bytes in the same order on every run (a fixed-seed shuffle).
  *
@@ -42,7 +42,7 @@ struct profile {
     const char *pr;        /* the TLSRPT record the MTA saw */
     int policy_type;
     const char *policy_domain; /* NULL: not sent (Postfix, no-policy-found) */
-    const char *reported;      /* the policy domain a report goes to (A-label), for -t */
+    const char *reported;      /* the report domain: d as an A-label, for -t */
     const char *strings[6];
     const char *mx[3];
     int successes;
@@ -100,7 +100,7 @@ static const struct profile profiles[] = {
      700,
      {{25, {&untrusted}}}},
     {"dane.example", "v=TLSRPTv1; rua=mailto:tlsrpt@dane.example", TLSA, "mx.dane.example",
-     "mx.dane.example",
+     "dane.example",
      {"3 1 1 1F850A337E6DB9C609C522D136A475638CC43E1ED424F8EEC8513D747D1D085D"},
      {NULL},
      400,

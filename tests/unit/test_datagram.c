@@ -92,8 +92,17 @@ static const struct text_case texts[] = {
     {"unknown members are ignored (forward compatible)",
      "{\"dpv\": \"1\",\"x\": [1],\"d\": \"e.example\",\"pr\": \"\",\"policies\":[{\"policy-type\":9,\"new\":{},\"t\":0,\"f\":0}]}",
      NULL, "e.example", "e.example"},
-    {"missing dpv rejected",
-     "{\"d\": \"e.example\",\"pr\": \"\",\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0}]}", "bad-dpv",
+    {"missing dpv is version 1 (libtlsrpt 0.5.0rc1)",
+     "{\"d\": \"e.example\",\"pr\": \"\",\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0}]}", NULL,
+     "e.example", "e.example"},
+    {"dpv \"2\" rejected",
+     "{\"dpv\": \"2\",\"d\": \"e.example\",\"pr\": \"\",\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0}]}", "bad-dpv",
+     NULL, NULL},
+    {"dpv null rejected",
+     "{\"dpv\":null,\"d\": \"e.example\",\"pr\": \"\",\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0}]}", "bad-dpv",
+     NULL, NULL},
+    {"dpv empty string rejected",
+     "{\"dpv\": \"\",\"d\": \"e.example\",\"pr\": \"\",\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0}]}", "bad-dpv",
      NULL, NULL},
     {"dpv as a number rejected",
      "{\"dpv\":1,\"d\": \"e.example\",\"pr\": \"\",\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0}]}", "bad-dpv",
@@ -208,8 +217,8 @@ static void test_values(void)
                     fd->field[DF_ADDITIONAL_INFORMATION]);
         UNIT_STR_EQ("vector 18 failure-reason-code unescaped", "reason \"x\\y\"",
                     fd->field[DF_FAILURE_REASON_CODE]);
-        UNIT_STR_EQ("vector 18 helo keeps CRLF", "250-mx.escapes.example \"ESMTP\"\r\n250 STARTTLS",
-                    fd->field[DF_RECEIVING_MX_HELO]);
+        UNIT_STR_EQ("vector 18 helo is the announced host name, not the EHLO reply",
+                    "mx.escapes.example", fd->field[DF_RECEIVING_MX_HELO]);
         tls_result_free(r);
     }
     free(data);
@@ -250,6 +259,23 @@ static void test_values(void)
         UNIT_CHECK("long-form IPv6 receiving-ip compressed (RFC 5952)", 0, "rejected: %s",
                    err.message);
     }
+
+    /* The report domain is d; a DANE policy keeps its policy-domain (the MX host). */
+    data = unit_slurp(VEC "libtlsrpt/09-tlsa-304-306-tlsa-invalid-dane-required.dgram", &len);
+    if (data && datagram_parse(data, len, r, &err) == 0) {
+        UNIT_STR_EQ("DANE: report domain is d", "dane.example", r->domain);
+        UNIT_STR_EQ("DANE: policy keeps its policy-domain", "mx.dane.example",
+                    r->policies[0].domain);
+        UNIT_CHECK("vector with dpv: nodpv not set", r->nodpv == 0, "nodpv=%d", r->nodpv);
+        tls_result_free(r);
+    }
+    free(data);
+    const char *old = "{\"d\": \"e.example\",\"pr\": \"\",\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0}]}";
+    rc = datagram_parse(old, strlen(old), r, &err);
+    UNIT_CHECK("datagram without dpv: accepted and flagged nodpv", rc == 0 && r->nodpv == 1,
+               "rc=%d nodpv=%d", rc, rc ? -1 : r->nodpv);
+    if (rc == 0)
+        tls_result_free(r);
     counters_thread_done();
     tls_result_release(r);
     free(r);

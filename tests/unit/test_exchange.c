@@ -25,9 +25,15 @@ static const struct {
     {"unknown policy type",
      ROW_START "\"report-domain\":\"example.com\",\"record\":\"r\",\"policy\":{\"policy-type\":\"dmarc\"}}",
      "unknown policy-type"},
-    {"policy domain differs",
-     ROW_START "\"report-domain\":\"example.com\",\"record\":\"r\",\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":\"other.example\"}}",
-     "policy-domain differs"},
+    {"policy domain differs from the report domain (DANE: the MX host)",
+     ROW_START "\"report-domain\":\"example.com\",\"record\":\"r\",\"policy\":{\"policy-type\":\"tlsa\",\"policy-domain\":\"mx.example.com\",\"policy-string\":[],\"mx-host\":[]},\"successful\":1,\"failed\":0,\"failure-details\":[]}",
+     NULL},
+    {"policy domain not normalised",
+     ROW_START "\"report-domain\":\"example.com\",\"record\":\"r\",\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":\"MX.example.com.\"}}",
+     "policy-domain is not a normalised"},
+    {"no policy domain",
+     ROW_START "\"report-domain\":\"example.com\",\"record\":\"r\",\"policy\":{\"policy-type\":\"sts\"}}",
+     "policy-domain is not a normalised"},
     {"negative count",
      ROW_START "\"report-domain\":\"example.com\",\"record\":\"r\"," POLICY ",\"successful\":-1,\"failed\":0,\"failure-details\":[]}",
      "must be counts"},
@@ -81,11 +87,14 @@ int main(void)
     struct counter_key k = {.hour = hour,
                             .report_domain = "example.com",
                             .record = "v=TLSRPTv1;rua=mailto:tlsrpt@example.com",
-                            .policy_type = "sts",
+                            .policy_type = "tlsa",
+                            .policy_domain = "mx.example.com",
                             .strings_json = "[\"version: STSv1\",\"mode: enforce\",\"tab\\there \\\"q\\\"\"]",
                             .mx_json = "[\"mx1.example.com\"]"};
     struct exchange_detail d[2] = {
-        {"certificate-expired", {"192.0.2.1", "mx1.example.com", "", "", "notAfter=x", ""}, 3},
+        {"certificate-expired",
+         {"192.0.2.1", "mx1.example.com", "250-mx1.example.com\r\n250 STARTTLS", "", "notAfter=x", ""},
+         3},
         {"dane-required", {NULL, NULL, NULL, NULL, NULL, NULL}, 1},
     };
     char *h = exchange_header_line("mx1", day, 0);
@@ -107,7 +116,9 @@ int main(void)
     struct counter_key back;
     ok = e && counters_session_key(e, &back) == 0 && back.hour == k.hour &&
          strcmp(back.strings_json, k.strings_json) == 0 && strcmp(back.mx_json, k.mx_json) == 0 &&
-         strcmp(back.record, k.record) == 0 && e->a == 5 && e->b == 2;
+         strcmp(back.record, k.record) == 0 && e->a == 5 && e->b == 2 &&
+         strcmp(back.report_domain, "example.com") == 0 &&
+         strcmp(back.policy_domain, "mx.example.com") == 0;
     UNIT_CHECK("round trip: the same key bytes (policy strings as the collector stores them)", ok,
                "got %s", ok ? "" : (e ? back.strings_json : "nothing"));
     long long total = 0;
@@ -117,6 +128,9 @@ int main(void)
         if (counters_detail_key(e, &back) == 0 && strcmp(back.result_type, "dane-required") == 0)
             UNIT_STR_EQ("round trip: unknown fields come back as \"\"", "",
                         back.field[DF_RECEIVING_IP]);
+        else if (counters_detail_key(e, &back) == 0)
+            UNIT_STR_EQ("import: an EHLO reply as receiving-mx-helo becomes the host name",
+                        "mx1.example.com", back.field[DF_RECEIVING_MX_HELO]);
     }
     UNIT_CHECK("round trip: detail counts", total == 4, "got %lld", total);
     UNIT_CHECK("round trip: reader totals", r.rows == 1 && r.sessions == 7 && r.details == 2,

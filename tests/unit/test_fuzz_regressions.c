@@ -77,11 +77,11 @@ static void row_stale_repaired(void)
     const char valid[] = "{\"dpv\": \"1\",\"d\": \"example.com\",\"pr\": \"v=TLSRPTv1;rua=mailto:"
                          "a@example.com\",\"policies\":[{\"policy-type\":9,\"t\":0,\"f\":0}]}";
     counters_init(&c);
-    int rc = ingest_bytes(in, &c, 1764460800, latin1, sizeof latin1 - 1, &err, &repaired);
+    int rc = ingest_bytes(in, &c, 1764460800, latin1, sizeof latin1 - 1, &err, &repaired, NULL);
     UNIT_CHECK("001 stale-repaired: Latin-1 datagram is repaired", rc == 0 && repaired == 1,
                "rc=%d repaired=%zu", rc, repaired);
     repaired = 99;
-    rc = ingest_bytes(in, &c, 1764460800, valid, sizeof valid - 1, &err, &repaired);
+    rc = ingest_bytes(in, &c, 1764460800, valid, sizeof valid - 1, &err, &repaired, NULL);
     UNIT_CHECK("001 stale-repaired: the next valid datagram is not", rc == 0 && repaired == 0,
                "rc=%d repaired=%zu", rc, repaired);
     counters_free(&c);
