@@ -2,7 +2,8 @@
 # Sets up everything (Debian packages), builds, and runs every test three times: the normal
 # build, the sanitizer build (AddressSanitizer + UndefinedBehaviorSanitizer), and the normal
 # build with every tlsrpt process and unit test under valgrind (about 20 minutes on 2 cores;
-# TLSRPT_TEST_VALGRIND=0 leaves it out for a quicker loop).
+# TLSRPT_TEST_VALGRIND=0 leaves it out for a quicker loop). The real-MTA tests (tests/mta/:
+# Postfix 3.10 in a cached Debian 13 root, the build on Debian 13) run once, in the normal pass.
 # Ends with one line "N passed, N failed"; exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."

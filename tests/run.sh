@@ -1,8 +1,10 @@
 #!/bin/sh
-# Runs every test: the unit test programs (build/tests/test_*), the end-to-end scripts
-# (tests/e2e/*.sh) and, on the normal build, the Debian package tests (tests/pkg/*.sh). Each
-# prints "PASS name" or "FAIL name: why" lines; a program that exits non-zero without a FAIL
-# line counts as one failure. Ends with "N passed, N failed".
+# Runs every test: the unit test programs (build/tests/test_*) and the end-to-end scripts
+# (tests/e2e/*.sh), then, once per suite invocation (BUILD=build, no TLSRPT_WRAPPER: not again
+# in the sanitizer and valgrind passes), the Debian package tests (tests/pkg/*.sh) and the
+# real-MTA tests (tests/mta/*.sh). Each prints "PASS name" or "FAIL name: why" lines, or
+# "SKIP name: why" where it cannot run (counted as skipped, never as passed); a program that
+# exits non-zero without a FAIL line counts as one failure. Ends with "N passed, N failed".
 #   sh tests/run.sh [PATTERN]     only the tests whose file name contains PATTERN
 # Environment: BUILD (default build), TLSRPT_WRAPPER (e.g. valgrind ...), KEEP_TMP=1,
 # TLSRPT_VALGRIND_LOGS (see valgrind_check).
@@ -17,6 +19,7 @@ export LSAN_OPTIONS
 pattern=${1:-}
 passed=0
 failed=0
+skipped=""
 logdir=$(mktemp -d /tmp/tlsrpt-tests.XXXXXX)
 failed_names=""
 
@@ -51,7 +54,12 @@ run_one() { # name, command...
     fi
     passed=$((passed + p))
     failed=$((failed + f))
-    printf '%-40s %3d passed %3d failed  %3ds\n' "$name" "$p" "$f" $(($(date +%s) - start))
+    s=""
+    if grep -q '^SKIP ' "$log"; then
+        skipped="$skipped $name"
+        s="  skipped: $(grep -m 1 '^SKIP ' "$log" | sed 's/^SKIP //')"
+    fi
+    printf '%-40s %3d passed %3d failed  %3ds%s\n' "$name" "$p" "$f" $(($(date +%s) - start)) "$s"
     if [ "$f" -ne 0 ]; then
         failed_names="$failed_names $name"
         grep '^FAIL ' "$log" | sed 's/^/    /'
@@ -68,16 +76,21 @@ for t in tests/e2e/*.sh; do
     [ -f "$t" ] || continue
     run_one "e2e/$(basename "$t" .sh)" bash "$t"
 done
-# The Debian package tests build a .deb and boot Debian roots: once per suite run, on the
-# normal build only (not again in scripts/test.sh's sanitizer and valgrind passes).
+# The slow tests (a .deb built and installed into booted Debian roots; the real Postfix in a
+# Debian 13 root): once per suite run, on the normal build only.
 if [ "$BUILD" = build ] && [ -z "${TLSRPT_WRAPPER:-}" ]; then
     for t in tests/pkg/*.sh; do
         [ -f "$t" ] || continue
         run_one "pkg/$(basename "$t" .sh)" bash "$t"
     done
+    for t in tests/mta/*.sh; do
+        case "$t" in */lib.sh) continue ;; esac
+        run_one "mta/$(basename "$t" .sh)" bash "$t"
+    done
 fi
 
 [ -n "${KEEP_TMP:-}" ] || { [ "$failed" -eq 0 ] && rm -rf "$logdir"; }
+[ -z "$skipped" ] || echo "skipped:$skipped"
 [ "$failed" -eq 0 ] || echo "failed:$failed_names (logs in $logdir)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

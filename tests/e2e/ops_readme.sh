@@ -11,8 +11,8 @@ R="$TOP/README.md"
 order=$(grep '^## ' "$R" | sed 's/^## //' | grep -nxE 'Installation|Configuration|Postfix integration|Several MTA hosts|Daily operation|Regeneration|Stats queries|Troubleshooting' | cut -d: -f2 | paste -sd'|')
 check_eq "README sections in order" \
     "Installation|Configuration|Postfix integration|Several MTA hosts|Daily operation|Regeneration|Stats queries|Troubleshooting" "$order"
-check "README opens with the demo command" sh -c "sed -n '1,12p' '$R' | grep -qx 'sudo sh scripts/demo.sh .*'"
-check "README opens with the test command" sh -c "sed -n '1,12p' '$R' | grep -qx 'sudo sh scripts/test.sh .*'"
+check "README opens with the demo command" sh -c "sed -n '1,12p' '$R' | grep -qx 'sh scripts/demo.sh .*'"
+check "README opens with the test command" sh -c "sed -n '1,12p' '$R' | grep -qx 'sh scripts/test.sh .*'"
 check ".ci/run calls the README's test command" grep -qx 'exec sh scripts/test.sh' "$TOP/.ci/run"
 
 # section NAME: the lines of the README's ```sh blocks in that section

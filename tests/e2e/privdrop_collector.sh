@@ -50,13 +50,18 @@ check_eq "socket: mode 660, owner root, group $group" "660 root $group" \
     "$(stat -c '%a %U %G' "$sock")"
 check_eq "socket: not world-writable" 0 $(( 0$(stat -c '%a' "$sock") & 02 ))
 
-# Others cannot send; the MTA's group can (setpriv: a process with only that group).
+# Others cannot send; the MTA's group can (setpriv: a process with only that group). nobody
+# runs the sender and reads the vectors from copies in $T: the clone may be in a home nobody
+# cannot enter (/root is 0700).
+mkdir -p "$T/nobody"
+cp "$TOOLS/dgram_load" "$DATA"/vectors/libtlsrpt/*.dgram "$T/nobody/"
+chmod -R a+rX "$T/nobody"
 out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
-    "$TOOLS/dgram_load" -R 0 -c 1 -d 5 "$sock" "$DATA/vectors/libtlsrpt/01-sts-success.dgram" 2>&1)
+    "$T/nobody/dgram_load" -R 0 -c 1 -d 5 "$sock" "$T/nobody/01-sts-success.dgram" 2>&1)
 check_eq "a process outside the group cannot send" "sent=0 errors=1" \
     "sent=$(hc_field sent "$out") errors=$(hc_field errors "$out")"
 out=$(setpriv --reuid=nobody --regid="$group" --clear-groups \
-    "$TOOLS/dgram_load" -R 0 -c 21 -d 5 "$sock" "$DATA"/vectors/libtlsrpt/*.dgram 2>&1)
+    "$T/nobody/dgram_load" -R 0 -c 21 -d 5 "$sock" "$T"/nobody/*.dgram 2>&1)
 check_eq "a process of the group sends every vector" "sent=21" "sent=$(hc_field sent "$out")"
 
 i=0
