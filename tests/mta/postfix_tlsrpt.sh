@@ -240,8 +240,9 @@ mail() { # RCPT: one message from sender@sender.test
 # delivered N: waits until Postfix has logged N delivery attempts (to=<...> status=sent or
 # deferred), so that every message sent so far was tried
 attempts() { grep -cE ' to=<[^>]*>, relay=.* status=(sent|deferred|bounced)' "$LOG"; }
+enough_attempts() { [ "$(attempts)" -ge "$1" ]; }
 delivered() {
-    wait_for 90 test "$(attempts)" -ge "$1" ||
+    wait_for 90 enough_attempts "$1" ||
         echo "only $(attempts) of $1 delivery attempts logged"
 }
 n=0
