@@ -3,8 +3,8 @@
 # Before the fix every failure detail's increment copied its whole record and the cache held
 # those copies: here the old code reached 900 MiB with 150 distinct 16 KiB datagrams (an 8 KB
 # record, 780 details) sent four times, and 906 MiB with a 192 KB datagram (a 100 KB record,
-# 9 x 1,024 details) sent three times. Now each string is held once: the ceiling here (300 MiB of VmHWM) is generous, the
-# target (bench/collector_memory.sh) is 128 MiB. Every session and detail is still counted.
+# 9 x 1,024 details) sent three times. Now each string is held once: the ceiling here (300 MiB
+# of VmHWM) is generous, the target (bench/collector_memory.sh) is 128 MiB. Every session and detail is still counted.
 . "$(dirname "$0")/../lib.sh"
 
 mkdir -p "$T/d"
