@@ -88,6 +88,7 @@ static void test_compiled_size(void)
                "%zu keys, sum %lld", dst.details.count, (long long)sum);
     counters_free(&dst);
     counters_free(&c);
+    tls_result_release(r);
     free(r);
     buf_free(&compiled);
     buf_free(&dg);
