@@ -5,8 +5,10 @@
 #      traffic repeats) and with every datagram distinct (the worst case: each one parsed);
 #  (b) datagrams lost by a paced non-blocking sender (as libtlsrpt) at 20k/s and 50k/s for
 #      BENCH_SECONDS (default 10) each while commits happen, next to the same sender into the
-#      recv-and-discard receiver (what this machine loses anyway);
-#  (c) collector peak RSS after 1,000,000 distinct failure details in one day.
+#      recv-and-discard receiver (what this machine loses anyway).
+# The collector's peak memory is measured by bench/collector_memory.sh.
+# BENCH_OLD_BUILD=DIR adds to (a) the all-distinct rate of another build (e.g. the code before
+# a change), measured in the same run, for a before/after ratio.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -24,7 +26,7 @@ field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p"; }
 
 start_collector() {
     rm -f "$T/c.db" "$T/c.db-wal" "$T/c.db-shm"
-    $BIN --config "$T/c.conf" collect --socket "$T/c.sock" 2> "$T/collector.log" &
+    ${COLLECTOR_BIN:-$BIN} --config "$T/c.conf" collect --socket "$T/c.sock" 2> "$T/collector.log" &
     CPID=$!
     i=0; while [ ! -S "$T/c.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
 }
@@ -51,6 +53,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 mix_sink=$(sink_rate $MIX); mix_coll=$(collector_rate $MIX)
 dis_sink=$(sink_rate); dis_coll=$(collector_rate)
+old_row=
+if [ -n "${BENCH_OLD_BUILD:-}" ]; then
+    old_coll=$(COLLECTOR_BIN=$BENCH_OLD_BUILD/tlsrpt collector_rate)
+    old_row="| every datagram distinct, before (\`$BENCH_OLD_BUILD\`) | $dis_sink | $old_coll | $(ratio "$old_coll" "$dis_sink") |"
+fi
 
 # (b) losses of a paced non-blocking sender
 paced() { # socket rate files...
@@ -83,14 +90,6 @@ loss_line() { # label socket-kind rate files...
 } > "$T/loss.md"
 commits=$(grep -c . "$T/collector.log" || true)
 
-# (c) RSS after one million distinct failure details
-start_collector
-$DG distinct "$T/c.sock" 1000000 > /dev/null
-sleep 3 # let the parser and the writer finish
-rss_kb=$(awk '/VmHWM/ { print $2 }' /proc/$CPID/status)
-stop_collector
-details=$(sqlite3 "$T/c.db" "SELECT count(*) FROM failure_details")
-
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 section=$(cat <<EOF2
 ## Collector ingest
@@ -104,6 +103,7 @@ load average at start $(cut -d' ' -f1-3 /proc/loadavg). Sender and receivers sha
 |---|---|---|---|
 | real libtlsrpt vectors, repeated (8 kinds) | $mix_sink | $mix_coll | $(ratio "$mix_coll" "$mix_sink") |
 | every datagram distinct (all parsed) | $dis_sink | $dis_coll | $(ratio "$dis_coll" "$dis_sink") |
+$old_row
 
 (b) Paced non-blocking sender (MSG_DONTWAIT, as libtlsrpt), ${SECS} s per line, while the
 collector commits every second (target: 0 lost at 50k/s). The recv-and-discard lines show
@@ -111,8 +111,7 @@ what this machine loses with a receiver that does nothing at all:
 
 $(cat "$T/loss.md")
 
-(c) Collector peak RSS (VmHWM) after 1,000,000 distinct failure details in one day
-($details stored): $((rss_kb / 1024)) MiB (target < 128 MiB).
+Peak memory: "Collector memory" below.
 EOF2
 )
 echo "$section"

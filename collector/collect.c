@@ -25,7 +25,7 @@
 #include "lib/privdrop.h"
 
 #define RECV_MAX (1024 * 1024)      /* above Linux's largest AF_UNIX datagram */
-#define RING_BYTES (8u << 20)       /* ~12,000 typical datagrams of backlog */
+#define RING_BYTES (8u << 20)       /* ~12,000 typical datagrams of backlog, over all rings */
 #define RECV_TIMEOUT_MS 200         /* how long a blocked recv() waits before checking signals */
 #define SIGNAL_CHECK_EVERY 64       /* datagrams between signal checks under load */
 #define EXCERPT_BYTES 64            /* what a truncated datagram keeps for its log line */
@@ -90,12 +90,15 @@ static void rejected(struct collector *c, const char *buf, size_t len, const cha
     dump_invalid(c, buf, len, reason);
 }
 
-static void parse_one(struct collector *c, const char *buf, size_t len, uint32_t flags)
+/* Parses outside the lock (the other parser and the writer go on meanwhile), then counts
+ * under the hour the datagram was received in. */
+static void parse_one(struct collector_parser *p, const char *buf, size_t len, uint32_t flags,
+                      time_t received)
 {
+    struct collector *c = p->c;
     struct datagram_error err;
-    size_t repaired = 0;
-    int nodpv = 0;
-    time_t now = clock_now();
+    struct ingest_prepared prep;
+    int rc = (flags & FLAG_TRUNCATED) ? -1 : ingest_prepare(p->ingest, buf, len, &prep, &err);
     pthread_mutex_lock(&c->lock);
     if (counters_bytes(&c->current) > COLLECTOR_BATCH_MAX_BYTES) {
         c->flush_now = 1; /* commit now rather than at the end of the interval */
@@ -104,33 +107,36 @@ static void parse_one(struct collector *c, const char *buf, size_t len, uint32_t
             pthread_cond_wait(&c->drained, &c->lock);
     }
     if (flags & FLAG_TRUNCATED) {
-        counters_add_outcome(&c->current, hour_floor(now), "truncated");
+        counters_add_outcome(&c->current, hour_floor(received), "truncated");
         rejected(c, buf, len, "truncated", "datagram larger than the receive buffer");
-    } else if (ingest_bytes(c->ingest, &c->current, now, buf, len, &err, &repaired, &nodpv) != 0) {
+    } else if (rc != 0) {
+        counters_add_outcome(&c->current, hour_floor(received), err.reason);
         rejected(c, buf, len, err.reason, err.message);
     } else {
+        ingest_count(&c->current, received, &prep);
         c->accepted++;
-        c->nodpv += nodpv;
-        if (repaired) {
+        c->nodpv += prep.nodpv != 0;
+        if (prep.repaired) {
             c->repaired++;
-            log_debug("datagram repaired invalid_utf8_bytes=%zu", repaired);
+            log_debug("datagram repaired invalid_utf8_bytes=%zu", prep.repaired);
         }
     }
     pthread_mutex_unlock(&c->lock);
 }
 
-static void *parser_main(void *arg)
+void *collector_parser_main(void *arg)
 {
-    struct collector *c = arg;
+    struct collector_parser *p = arg;
     /* Below the receiver: a receiver that wakes must get the CPU at once, or the kernel's
      * queue of about 10 datagrams overflows; the ring lets parsing wait. */
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), COLLECTOR_PARSER_NICE);
     const void *data;
     size_t len;
     uint32_t flags;
-    while ((data = ring_peek(c->ring, &len, &flags)) != NULL) {
-        parse_one(c, data, len, flags);
-        ring_pop(c->ring);
+    int64_t received;
+    while ((data = ring_peek(p->ring, &len, &flags, &received)) != NULL) {
+        parse_one(p, data, len, flags, (time_t)received);
+        ring_pop(p->ring);
     }
     counters_thread_done();
     return NULL;
@@ -156,15 +162,27 @@ static int check_signals(struct collector *c)
     return stop;
 }
 
-static void push(struct collector *c, const char *buf, ssize_t n)
+/* To the parser with the least backlog (ties alternate), so that a parser that lost its CPU
+ * for a while does not hold the receiver up. */
+void collector_receive(struct collector *c, const char *buf, ssize_t n)
 {
+    time_t received = clock_now();
     atomic_fetch_add(&c->received, 1);
     uint32_t flags = 0;
     if (n > RECV_MAX) {
         flags = FLAG_TRUNCATED;
         n = EXCERPT_BYTES;
     }
-    if (ring_push(c->ring, buf, (size_t)n, flags))
+    unsigned best = c->next_ring++ % COLLECTOR_PARSERS;
+    size_t least = ring_used(c->parsers[best].ring);
+    for (unsigned i = 0; i < COLLECTOR_PARSERS && least > 0; i++) {
+        size_t used = ring_used(c->parsers[i].ring);
+        if (used < least) {
+            least = used;
+            best = i;
+        }
+    }
+    if (ring_push(c->parsers[best].ring, buf, (size_t)n, flags, (int64_t)received))
         atomic_fetch_add(&c->ring_waits, 1);
 }
 
@@ -174,7 +192,7 @@ static void receive_loop(struct collector *c, char *buf)
     for (;;) {
         ssize_t n = recv(c->listener.fd, buf, RECV_MAX, MSG_TRUNC);
         if (n >= 0) {
-            push(c, buf, n);
+            collector_receive(c, buf, n);
             if (++since_check < SIGNAL_CHECK_EVERY)
                 continue;
         } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -196,10 +214,46 @@ static void drain(struct collector *c, char *buf)
     ssize_t n;
     /* Until EAGAIN: a 0-byte datagram is input too (and is rejected as empty). */
     while ((n = recv(c->listener.fd, buf, RECV_MAX, MSG_DONTWAIT | MSG_TRUNC)) >= 0)
-        push(c, buf, n);
+        collector_receive(c, buf, n);
 }
 
 /* ---- the command ------------------------------------------------------------------------ */
+
+void collector_init(struct collector *c, const struct config *cfg)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = cfg;
+    c->listener.fd = -1;
+    c->sigfd = -1;
+    for (int i = 0; i < COLLECTOR_PARSERS; i++) {
+        struct collector_parser *p = &c->parsers[i];
+        p->c = c;
+        p->ring = ring_new(RING_BYTES / COLLECTOR_PARSERS);
+        p->ingest = ingest_new();
+    }
+    counters_init(&c->current);
+    counters_init(&c->pending);
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_cond_init(&c->drained, NULL);
+}
+
+void collector_destroy(struct collector *c)
+{
+    counters_free(&c->current);
+    counters_free(&c->pending);
+    for (int i = 0; i < COLLECTOR_PARSERS; i++) {
+        ingest_free(c->parsers[i].ingest);
+        ring_free(c->parsers[i].ring);
+    }
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->wake);
+    pthread_cond_destroy(&c->drained);
+}
 
 static int setup_signals(struct collector *c)
 {
@@ -234,24 +288,11 @@ int cmd_collect(struct config *cfg, int argc, char **argv)
     }
     if (optind != argc)
         return cmd_usage(usage_text, "unexpected argument \"%s\"", argv[optind]);
-    struct collector *c = xcalloc(1, sizeof *c);
-    pthread_t writer, parser;
-    int writer_started = 0, parser_started = 0, rc = EXIT_ERROR;
+    struct collector *c = xmalloc(sizeof *c);
+    pthread_t writer;
+    int writer_started = 0, parsers_started = 0, rc = EXIT_ERROR;
     char *buf = NULL;
-    c->cfg = cfg;
-    c->listener.fd = -1;
-    c->sigfd = -1;
-    c->ring = ring_new(RING_BYTES);
-    c->ingest = ingest_new();
-    counters_init(&c->current);
-    counters_init(&c->pending);
-    pthread_mutex_init(&c->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->wake, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_cond_init(&c->drained, NULL);
+    collector_init(c, cfg);
 
     if (setup_signals(c) != 0) {
         log_error("cannot set up signal handling error=\"%m\"");
@@ -271,9 +312,12 @@ int cmd_collect(struct config *cfg, int argc, char **argv)
     if (pthread_create(&writer, NULL, collector_writer_main, c) != 0)
         goto out;
     writer_started = 1;
-    if (pthread_create(&parser, NULL, parser_main, c) != 0)
-        goto out;
-    parser_started = 1;
+    for (; parsers_started < COLLECTOR_PARSERS; parsers_started++) {
+        struct collector_parser *p = &c->parsers[parsers_started];
+        if (pthread_create(&p->thread, NULL, collector_parser_main, p) != 0)
+            goto out;
+        p->started = 1;
+    }
 
     /* Start-up failures above went to stderr, where whoever started us sees them. */
     if (cfg->log_file[0] != '\0' && log_open_file(cfg->log_file) != 0) {
@@ -290,11 +334,13 @@ int cmd_collect(struct config *cfg, int argc, char **argv)
     rc = EXIT_OK;
 
 out:
-    if (rc != EXIT_OK && !parser_started && writer_started)
+    if (rc != EXIT_OK && parsers_started < COLLECTOR_PARSERS && writer_started)
         log_error("cannot start the collector threads");
-    ring_close(c->ring);
-    if (parser_started)
-        pthread_join(parser, NULL);
+    for (int i = 0; i < COLLECTOR_PARSERS; i++) {
+        ring_close(c->parsers[i].ring);
+        if (c->parsers[i].started)
+            pthread_join(c->parsers[i].thread, NULL);
+    }
     if (writer_started) {
         pthread_mutex_lock(&c->lock);
         c->stopping = 1;
@@ -310,13 +356,7 @@ out:
         close(c->sigfd);
     store_free(c->store);
     db_close(c->db);
-    counters_free(&c->current);
-    counters_free(&c->pending);
-    ingest_free(c->ingest);
-    ring_free(c->ring);
-    pthread_mutex_destroy(&c->lock);
-    pthread_cond_destroy(&c->wake);
-    pthread_cond_destroy(&c->drained);
+    collector_destroy(c);
     free(buf);
     free(c);
     return rc;

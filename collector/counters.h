@@ -1,7 +1,8 @@
 /* In-memory counters: what the collector has accepted since the last commit. The receiver
  * adds to them without touching the database; the writer takes a whole batch and commits it
- * (collector/store.c). Keys are flat byte strings (see counters.c), so a batch can be merged
- * into another when a commit must be retried. */
+ * (collector/store.c). Every string is held once per batch (interned) and keys point to it
+ * (see counters.c), so memory grows with the distinct strings and keys, not with their
+ * product; a batch can be merged into another when a commit must be retried. */
 #ifndef TLSRPT_COUNTERS_H
 #define TLSRPT_COUNTERS_H
 
@@ -16,11 +17,13 @@ struct counters {
     struct bmap sessions;   /* session key -> a successful, b failed */
     struct bmap details;    /* detail key -> a count */
     struct bmap outcomes;   /* hour + outcome -> a datagrams, b of them without dpv */
+    struct bmap strings;    /* the interned strings the keys point to */
     uint64_t accepted;      /* datagrams counted in this batch */
     uint64_t rejected;
 };
 
-/* A decoded session or detail key; the strings point into the key bytes. */
+/* A decoded session or detail key. Its strings are the batch's interned copies: within one
+ * struct counters, equal strings have equal pointers. */
 struct counter_key {
     int64_t hour;
     const char *report_domain;      /* d: whose _smtp._tls record asked for the report */
@@ -38,8 +41,9 @@ void counters_init(struct counters *c);
 void counters_free(struct counters *c);
 /* Adds one accepted result: a session per policy, a count per failure detail. */
 void counters_add_result(struct counters *c, time_t hour, const struct tls_result *r);
-/* The same in two steps: compile a result into a list of increments (appended to out,
- * independent of the hour), then apply such a list at an hour. */
+/* The same in two steps: compile a result (appended to out: each distinct string once, and
+ * per session and detail only indices; independent of the hour and the batch), then apply
+ * such a compiled result at an hour. */
 void counters_compile(const struct tls_result *r, struct buf *out);
 void counters_apply(struct counters *c, time_t hour, const char *compiled, size_t len);
 /* Adds already-counted sessions / failure details under a key given field by field (counters

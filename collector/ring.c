@@ -1,5 +1,5 @@
 /* SPSC byte ring: positions only grow; the producer owns head, the consumer tail. A record
- * is [u32 length][u32 flags][bytes], 8-aligned; a length of WRAP means "continue at 0". Each
+ * is [u32 length][u32 flags][i64 stamp][bytes], 8-aligned; a length of WRAP means "continue at 0". Each
  * side sleeps on a condition variable only when it must, and is woken only when the other
  * side saw it sleeping. */
 #include "ring.h"
@@ -15,7 +15,7 @@
 #define WRAP UINT32_MAX
 #define POLL_NAP_NS 1000000L /* 1 ms: the consumer's latency while datagrams flow */
 #define POLL_NAPS 100        /* 100 ms without data: block until the producer wakes us */
-#define HDR 8
+#define HDR 16
 
 struct ring {
     unsigned char *data;
@@ -90,7 +90,7 @@ static int has_data(struct ring *r)
     return atomic_load(&r->head) != atomic_load(&r->tail) || atomic_load(&r->closed);
 }
 
-int ring_push(struct ring *r, const void *data, size_t len, uint32_t flags)
+int ring_push(struct ring *r, const void *data, size_t len, uint32_t flags, int64_t stamp)
 {
     uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
     size_t need = rec_size(len);
@@ -110,7 +110,8 @@ int ring_push(struct ring *r, const void *data, size_t len, uint32_t flags)
         pos = 0;
     }
     uint32_t hdr[2] = {(uint32_t)len, flags};
-    memcpy(r->data + pos, hdr, HDR);
+    memcpy(r->data + pos, hdr, sizeof hdr);
+    memcpy(r->data + pos + sizeof hdr, &stamp, sizeof stamp);
     memcpy(r->data + pos + HDR, data, len);
     atomic_store_explicit(&r->head, head + need, memory_order_release);
     wake(r, &r->consumer_waiting);
@@ -125,7 +126,7 @@ void ring_close(struct ring *r)
     pthread_mutex_unlock(&r->lock);
 }
 
-const void *ring_peek(struct ring *r, size_t *len, uint32_t *flags)
+const void *ring_peek(struct ring *r, size_t *len, uint32_t *flags, int64_t *stamp)
 {
     int idle_naps = 0;
     for (;;) {
@@ -148,13 +149,14 @@ const void *ring_peek(struct ring *r, size_t *len, uint32_t *flags)
         /* Records are 8-aligned and cap is a multiple of 8: a header always fits. */
         size_t pos = (size_t)(tail % r->cap);
         uint32_t hdr[2];
-        memcpy(hdr, r->data + pos, HDR);
+        memcpy(hdr, r->data + pos, sizeof hdr);
         if (hdr[0] == WRAP) {
             atomic_store_explicit(&r->tail, tail + (r->cap - pos), memory_order_release);
             continue;
         }
         *len = hdr[0];
         *flags = hdr[1];
+        memcpy(stamp, r->data + pos + sizeof hdr, sizeof *stamp);
         return r->data + pos + HDR;
     }
 }

@@ -10,6 +10,7 @@
 #include "lib/policy_type.h"
 
 #define CACHE_MAX 16384 /* entries per id cache; cleared when full */
+#define CACHE_MAX_BYTES (4u << 20) /* key bytes per id cache (records can be 100 KB); likewise */
 
 enum {
     SQL_RECORD_GET, SQL_RECORD_ADD, SQL_POLICY_GET, SQL_POLICY_ADD, SQL_DETAIL_GET, SQL_DETAIL_ADD,
@@ -142,7 +143,7 @@ static int lookup_id(struct store *s, struct bmap *cache, int get, int add, cons
     int rc = run_get(s->st[get], v, n, id);
     if (rc < 0 || (rc == 0 && run_add(s, s->st[add], v, n, id) != 0))
         return -1;
-    if (cache->count >= CACHE_MAX)
+    if (cache->count >= CACHE_MAX || cache->key_bytes + s->key.len > CACHE_MAX_BYTES)
         bmap_clear(cache);
     bmap_upsert(cache, s->key.data, s->key.len, NULL)->a = *id;
     return 0;
@@ -169,8 +170,8 @@ static int caches_check(struct store *s)
     return 0;
 }
 
-static int session_ids(struct store *s, const struct counter_key *k, int64_t *record_id,
-                       int64_t *policy_id)
+static int session_ids_lookup(struct store *s, const struct counter_key *k, int64_t *record_id,
+                              int64_t *policy_id)
 {
     const char *rv[] = {k->record};
     /* Only what the report shows of the policy: look-alikes are one policy, one block. */
@@ -182,6 +183,23 @@ static int session_ids(struct store *s, const struct counter_key *k, int64_t *re
     return lookup_id(s, &s->policies, SQL_POLICY_GET, SQL_POLICY_ADD, pv, 4, policy_id);
 }
 
+/* Within a batch the strings of a key are interned (equal strings, equal pointers: see
+ * counters.h), so the ids of a session are remembered by its pointers: the thousand details of
+ * one session do not each copy and hash its (up to 100 KB) record and policy again. */
+static int session_ids(struct store *s, struct bmap *batch_ids, const struct counter_key *k,
+                       int64_t *record_id, int64_t *policy_id)
+{
+    const char *ptrs[] = {k->report_domain, k->record, k->policy_type, k->policy_domain,
+                          k->strings_json, k->mx_json};
+    int created;
+    struct bmap_entry *e = bmap_upsert(batch_ids, ptrs, sizeof ptrs, &created);
+    if (created && session_ids_lookup(s, k, &e->a, &e->b) != 0)
+        return -1;
+    *record_id = e->a;
+    *policy_id = e->b;
+    return 0;
+}
+
 static int step_done(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
@@ -189,7 +207,19 @@ static int step_done(sqlite3_stmt *st)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static int store_batch_ids(struct store *s, const struct counters *c, const char *source,
+                           struct bmap *batch_ids);
+
 static int store_batch(struct store *s, const struct counters *c, const char *source)
+{
+    struct bmap batch_ids = BMAP_INIT;
+    int rc = store_batch_ids(s, c, source, &batch_ids);
+    bmap_clear(&batch_ids);
+    return rc;
+}
+
+static int store_batch_ids(struct store *s, const struct counters *c, const char *source,
+                           struct bmap *batch_ids)
 {
     struct counter_key k;
     struct bmap_entry *e;
@@ -198,7 +228,8 @@ static int store_batch(struct store *s, const struct counters *c, const char *so
 
     pos = 0;
     while ((e = bmap_next(&c->sessions, &pos)) != NULL) {
-        if (counters_session_key(e, &k) != 0 || session_ids(s, &k, &record_id, &policy_id) != 0)
+        if (counters_session_key(e, &k) != 0 ||
+            session_ids(s, batch_ids, &k, &record_id, &policy_id) != 0)
             return -1;
         sqlite3_stmt *st = s->st[SQL_SESSION_UPSERT];
         sqlite3_bind_int64(st, 1, k.hour);
@@ -213,7 +244,8 @@ static int store_batch(struct store *s, const struct counters *c, const char *so
     }
     pos = 0;
     while ((e = bmap_next(&c->details, &pos)) != NULL) {
-        if (counters_detail_key(e, &k) != 0 || session_ids(s, &k, &record_id, &policy_id) != 0)
+        if (counters_detail_key(e, &k) != 0 ||
+            session_ids(s, batch_ids, &k, &record_id, &policy_id) != 0)
             return -1;
         const char *dv[1 + DF_COUNT] = {k.result_type};
         for (int f = 0; f < DF_COUNT; f++)

@@ -116,19 +116,65 @@ static int datagram_reason_known(const char *reason)
     return 0;
 }
 
+/* The keys of c as flat text (keys point to each counters' own interned strings, so two
+ * counters are compared by what the keys say): sessions, details, outcomes. */
+static void flat_put(struct buf *b, const char *s)
+{
+    buf_append(b, s, strlen(s) + 1);
+}
+
+static void datagram_flatten(const struct counters *c, struct bmap out[3])
+{
+    struct buf key = BUF_INIT;
+    struct counter_key k;
+    const struct bmap *maps[] = {&c->sessions, &c->details, &c->outcomes};
+    for (int i = 0; i < 3; i++) {
+        size_t pos = 0;
+        struct bmap_entry *e;
+        while ((e = bmap_next(maps[i], &pos)) != NULL) {
+            buf_reset(&key);
+            if (i == 2) {
+                buf_append(&key, e->key, e->keylen);
+            } else {
+                FUZZ_CHECK((i == 0 ? counters_session_key(e, &k) : counters_detail_key(e, &k)) == 0);
+                buf_append(&key, &k.hour, sizeof k.hour);
+                flat_put(&key, k.report_domain);
+                flat_put(&key, k.record);
+                flat_put(&key, k.policy_type);
+                flat_put(&key, k.strings_json);
+                flat_put(&key, k.mx_json);
+                if (i == 1) {
+                    flat_put(&key, k.result_type);
+                    for (int f = 0; f < DF_COUNT; f++)
+                        flat_put(&key, k.field[f]);
+                }
+            }
+            int created;
+            struct bmap_entry *f = bmap_upsert(&out[i], key.data, key.len, &created);
+            FUZZ_CHECK(created); /* distinct keys say distinct things */
+            f->a = e->a;
+            f->b = e->b;
+        }
+    }
+    buf_free(&key);
+}
+
 /* b holds exactly k times every count of a, and nothing else. */
 static void datagram_check_scaled(const struct counters *a, const struct counters *b, int64_t k)
 {
-    const struct bmap *ma[] = {&a->sessions, &a->details, &a->outcomes};
-    const struct bmap *mb[] = {&b->sessions, &b->details, &b->outcomes};
+    struct bmap ma[3] = {BMAP_INIT, BMAP_INIT, BMAP_INIT}, mb[3] = {BMAP_INIT, BMAP_INIT, BMAP_INIT};
+    datagram_flatten(a, ma);
+    datagram_flatten(b, mb);
     for (int i = 0; i < 3; i++) {
-        FUZZ_CHECK(ma[i]->count == mb[i]->count);
+        FUZZ_CHECK(ma[i].count == mb[i].count);
         size_t pos = 0;
         struct bmap_entry *e;
-        while ((e = bmap_next(ma[i], &pos)) != NULL) {
-            struct bmap_entry *f = bmap_find(mb[i], e->key, e->keylen);
+        while ((e = bmap_next(&ma[i], &pos)) != NULL) {
+            struct bmap_entry *f = bmap_find(&mb[i], e->key, e->keylen);
             FUZZ_CHECK(f != NULL && f->a == k * e->a && f->b == k * e->b);
         }
+        bmap_clear(&ma[i]);
+        bmap_clear(&mb[i]);
     }
     FUZZ_CHECK(b->accepted == (uint64_t)k * a->accepted);
     FUZZ_CHECK(b->rejected == (uint64_t)k * a->rejected);

@@ -78,9 +78,14 @@ struct bmap_entry *bmap_find(const struct bmap *m, const void *key, size_t len)
 
 struct bmap_entry *bmap_upsert(struct bmap *m, const void *key, size_t len, int *created)
 {
+    return bmap_upsert_hashed(m, key, len, bmap_hash(key, len), created);
+}
+
+struct bmap_entry *bmap_upsert_hashed(struct bmap *m, const void *key, size_t len, uint64_t h,
+                                      int *created)
+{
     if ((m->count + 1) * 4 > m->cap * 3)
         bmap_grow(m);
-    uint64_t h = bmap_hash(key, len);
     struct bmap_entry *e = probe(m, key, len, h);
     if (created)
         *created = e->key == NULL;

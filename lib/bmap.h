@@ -25,6 +25,10 @@ struct bmap {
 uint64_t bmap_hash(const void *key, size_t len);
 /* Finds key, inserting it with a = b = 0 when absent (*created set to 1). Never NULL. */
 struct bmap_entry *bmap_upsert(struct bmap *m, const void *key, size_t len, int *created);
+/* The same with h = bmap_hash(key, len) computed once by the caller (an interned string that
+ * is looked up again and again). */
+struct bmap_entry *bmap_upsert_hashed(struct bmap *m, const void *key, size_t len, uint64_t h,
+                                      int *created);
 /* NULL when absent. */
 struct bmap_entry *bmap_find(const struct bmap *m, const void *key, size_t len);
 /* Iteration: pass *pos = 0 first; returns NULL at the end. */
