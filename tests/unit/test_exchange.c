@@ -20,13 +20,15 @@ static const struct {
      "header's day"},
     {"hour not on the hour", "{\"type\":\"counts\",\"source\":\"mx1\",\"hour\":\"2026-11-29T10:30:00Z\"}",
      "header's day"},
-    {"domain not normalised", ROW_START "\"report-domain\":\"Example.COM\"}", "normalised"},
+    {"domain not normalised",
+     ROW_START "\"report-domain\":\"Example.COM\",\"record\":\"r\"," POLICY ",\"successful\":1,\"failed\":0,\"failure-details\":[]}",
+     "normalised"},
     {"no record", ROW_START "\"report-domain\":\"example.com\",\"record\":\"\"}", "no record"},
     {"unknown policy type",
      ROW_START "\"report-domain\":\"example.com\",\"record\":\"r\",\"policy\":{\"policy-type\":\"dmarc\"}}",
      "unknown policy-type"},
     {"policy domain differs",
-     ROW_START "\"report-domain\":\"example.com\",\"record\":\"r\",\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":\"other.example\"}}",
+     ROW_START "\"report-domain\":\"example.com\",\"record\":\"r\",\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":\"other.example\",\"policy-string\":[],\"mx-host\":[]}}",
      "policy-domain differs"},
     {"negative count",
      ROW_START "\"report-domain\":\"example.com\",\"record\":\"r\"," POLICY ",\"successful\":-1,\"failed\":0,\"failure-details\":[]}",
@@ -56,7 +58,7 @@ static const struct {
      "local source"},
     {"header: bad source", "{\"type\":\"tlsrpt-export\",\"version\":1,\"source\":\"a b\",\"day\":\"2026-11-29\"}",
      "bad source"},
-    {"header: version 2", "{\"type\":\"tlsrpt-export\",\"version\":2,\"source\":\"mx1\",\"day\":\"2026-11-29\"}",
+    {"header: version 3", "{\"type\":\"tlsrpt-export\",\"version\":3,\"source\":\"mx1\",\"day\":\"2026-11-29\"}",
      "unsupported export version"},
     {"header: bad day", "{\"type\":\"tlsrpt-export\",\"version\":1,\"source\":\"mx1\",\"day\":\"2026-02-30\"}",
      "bad day"},
@@ -88,7 +90,7 @@ int main(void)
         {"certificate-expired", {"192.0.2.1", "mx1.example.com", "", "", "notAfter=x", ""}, 3},
         {"dane-required", {NULL, NULL, NULL, NULL, NULL, NULL}, 1},
     };
-    char *h = exchange_header_line("mx1", day, 0);
+    char *h = exchange_header_line(EXCHANGE_VERSION_JSONL, "mx1", day, 0);
     char *line = exchange_counts_line("mx1", &k, 5, 2, d, 2);
     char *end = exchange_end_line(1);
     exchange_reader_init(&r);
