@@ -24,7 +24,7 @@ struct command {
 static const struct command commands[] = {
     {"collect", cmd_collect, "receive results from the MTA on a socket and count them"},
     {"record", cmd_record, "count results read as JSON lines from stdin"},
-    {"export", cmd_export, "write one day's counters as JSON lines (several MTA hosts)"},
+    {"export", cmd_export, "write one day's counters for another host (compact, gzip)"},
     {"import", cmd_import, "merge counters exported by other hosts"},
     {"stats", cmd_stats, "show counted sessions and failures"},
     {"send", cmd_send, "deliver due reports to the rua of their _smtp._tls records"},

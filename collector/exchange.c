@@ -15,7 +15,7 @@
 #include "lib/policy_type.h"
 #include "lib/result_type.h"
 
-#define COUNT_MAX (1LL << 53) /* exact in every JSON reader */
+#define COUNT_MAX EXCHANGE_COUNT_MAX
 
 int exchange_source_valid(const char *source)
 {
@@ -36,11 +36,12 @@ static char *dump_line(json_t *o)
     return s;
 }
 
-char *exchange_header_line(const char *source, time_t day_start, time_t exported_at)
+char *exchange_header_line(int version, const char *source, time_t day_start,
+                           time_t exported_at)
 {
     char day[16], at[32];
     return dump_line(json_pack("{s:s, s:i, s:s, s:s, s:s}", "type", "tlsrpt-export", "version",
-                               EXCHANGE_VERSION, "source", source, "day",
+                               version, "source", source, "day",
                                day_format(day_start, day), "exported-at",
                                rfc3339_format(exported_at, at)));
 }
@@ -126,15 +127,107 @@ static char *strings_text(json_t *v)
     return json_dumps(v, JSON_COMPACT);
 }
 
+int exchange_policy_read(json_t *policy, struct exchange_policy *p, char *err, size_t errsize)
+{
+    memset(p, 0, sizeof *p);
+    p->type = str_member(policy, "policy-type");
+    p->domain = str_member(policy, "policy-domain");
+    if (p->type == NULL || policy_type_code(p->type) < 0)
+        return fail(err, errsize, "unknown policy-type");
+    if (p->domain == NULL)
+        return fail(err, errsize, "no policy-domain");
+    char norm[DOMAIN_MAX];
+    const char *why;
+    if (domain_normalize(p->domain, strlen(p->domain), norm, &why) != 0 ||
+        strcmp(norm, p->domain) != 0)
+        return fail(err, errsize, "policy-domain is not a normalised domain name");
+    p->strings_json = strings_text(json_object_get(policy, "policy-string"));
+    p->mx_json = strings_text(json_object_get(policy, "mx-host"));
+    if (p->strings_json == NULL || p->mx_json == NULL) {
+        exchange_policy_free(p);
+        return fail(err, errsize, "policy-string and mx-host must be arrays of strings");
+    }
+    return 0;
+}
+
+void exchange_policy_free(struct exchange_policy *p)
+{
+    free(p->strings_json);
+    free(p->mx_json);
+    p->strings_json = p->mx_json = NULL;
+}
+
+int exchange_detail_check(json_t *d, long long *count, char *err, size_t errsize)
+{
+    const char *type = str_member(d, "result-type");
+    if (type == NULL || result_type_code(type) < 0)
+        return fail(err, errsize, "unknown result-type");
+    if (count != NULL && count_member(d, "count", 1, count) != 0)
+        return fail(err, errsize, "count must be 1 or more");
+    for (int f = 0; f < DF_COUNT; f++) {
+        json_t *v = json_object_get(d, detail_fields[f].rfc_name);
+        if (v != NULL && !json_is_string(v))
+            return fail(err, errsize, "%s is not a string", detail_fields[f].rfc_name);
+        if (v != NULL && f == DF_RECEIVING_MX_HELO) {
+            /* A whole EHLO reply (files from before the collector kept the host name). */
+            size_t start, hn = helo_host(json_string_value(v), json_string_length(v), &start);
+            if (hn != json_string_length(v))
+                json_string_setn(v, json_string_value(v) + start, hn);
+        }
+    }
+    return 0;
+}
+
+int exchange_check_row(const char *report_domain, char *err, size_t errsize)
+{
+    char norm[DOMAIN_MAX];
+    const char *why;
+    if (report_domain == NULL ||
+        domain_normalize(report_domain, strlen(report_domain), norm, &why) != 0 ||
+        strcmp(norm, report_domain) != 0)
+        return fail(err, errsize, "report-domain is not a normalised domain name");
+    return 0;
+}
+
+int exchange_check_hour(const struct exchange_reader *r, time_t t, char *err, size_t errsize)
+{
+    if (t != hour_floor(t) || t < r->day_start || t >= r->day_start + SECONDS_PER_DAY)
+        return fail(err, errsize, "hour is not the start of an hour of the header's day");
+    return 0;
+}
+
+int exchange_add_sessions(struct exchange_reader *r, long long successful, long long failed,
+                          char *err, size_t errsize)
+{
+    if (successful < 0 || failed < 0 || successful > COUNT_MAX || failed > COUNT_MAX)
+        return fail(err, errsize, "successful and failed must be counts");
+    if (successful + failed > COUNT_MAX - r->sessions)
+        return fail(err, errsize, "the file's sessions add up to more than %lld", COUNT_MAX);
+    r->sessions += successful + failed;
+    return 0;
+}
+
+int exchange_add_detail_count(struct exchange_reader *r, long long n, char *err, size_t errsize)
+{
+    if (n < 1 || n > COUNT_MAX)
+        return fail(err, errsize, "count must be 1 or more");
+    if (n > COUNT_MAX - r->detail_counts)
+        return fail(err, errsize, "the file's failure-detail counts add up to more than %lld",
+                    COUNT_MAX);
+    r->detail_counts += n;
+    return 0;
+}
+
 static int read_header(struct exchange_reader *r, json_t *o, char *err, size_t errsize)
 {
     const char *source = str_member(o, "source"), *day = str_member(o, "day");
     json_t *version = json_object_get(o, "version");
     if (r->have_header)
         return fail(err, errsize, "a second header");
-    if (!json_is_integer(version) || json_integer_value(version) != EXCHANGE_VERSION)
-        return fail(err, errsize, "unsupported export version (this tlsrpt reads version %d)",
-                    EXCHANGE_VERSION);
+    if (!json_is_integer(version) || (json_integer_value(version) != EXCHANGE_VERSION_JSONL &&
+                                      json_integer_value(version) != EXCHANGE_VERSION_COMPACT))
+        return fail(err, errsize, "unsupported export version (this tlsrpt reads versions %d "
+                                  "and %d)", EXCHANGE_VERSION_JSONL, EXCHANGE_VERSION_COMPACT);
     if (source == NULL || source[0] == '\0')
         return fail(err, errsize, "the file claims the local source \"\"; only counters of "
                                   "another host can be imported");
@@ -143,6 +236,7 @@ static int read_header(struct exchange_reader *r, json_t *o, char *err, size_t e
     if (day == NULL || day_parse(day, &r->day_start) != 0)
         return fail(err, errsize, "bad day");
     bcopy_str(r->source, sizeof r->source, source);
+    r->version = (int)json_integer_value(version);
     r->have_header = 1;
     return 0;
 }
@@ -153,94 +247,57 @@ static int read_counts(struct exchange_reader *r, json_t *o, struct counters *c,
     struct counter_key k;
     memset(&k, 0, sizeof k);
     const char *source = str_member(o, "source"), *hour = str_member(o, "hour");
-    json_t *policy = json_object_get(o, "policy");
     json_t *details = json_object_get(o, "failure-details");
-    const char *ptype = str_member(policy, "policy-type");
-    const char *pdomain = str_member(policy, "policy-domain");
+    struct exchange_policy p;
     long long ok, failed;
     time_t t;
-    char norm[DOMAIN_MAX], pnorm[DOMAIN_MAX];
-    const char *why;
+    char derr[256];
     int rc = -1;
-    char *strings = NULL, *mx = NULL;
 
     if (source == NULL || strcmp(source, r->source) != 0)
         return fail(err, errsize, "source differs from the header's \"%s\"", r->source);
-    if (hour == NULL || rfc3339_parse(hour, &t) != 0 || t != hour_floor(t) ||
-        t < r->day_start || t >= r->day_start + SECONDS_PER_DAY)
+    if (hour == NULL || rfc3339_parse(hour, &t) != 0)
         return fail(err, errsize, "hour is not the start of an hour of the header's day");
+    if (exchange_check_hour(r, t, err, errsize) != 0)
+        return -1;
     k.hour = t;
     k.report_domain = str_member(o, "report-domain");
     k.record = str_member(o, "record");
-    if (k.report_domain == NULL ||
-        domain_normalize(k.report_domain, strlen(k.report_domain), norm, &why) != 0 ||
-        strcmp(norm, k.report_domain) != 0)
+    if (k.report_domain == NULL)
         return fail(err, errsize, "report-domain is not a normalised domain name");
     if (k.record == NULL || k.record[0] == '\0')
         return fail(err, errsize, "no record");
-    if (ptype == NULL || policy_type_code(ptype) < 0)
-        return fail(err, errsize, "unknown policy-type");
-    /* The policy's own domain may differ from the report domain (DANE: the MX host). */
-    if (pdomain == NULL || domain_normalize(pdomain, strlen(pdomain), pnorm, &why) != 0 ||
-        strcmp(pnorm, pdomain) != 0)
-        return fail(err, errsize, "policy-domain is not a normalised domain name");
-    k.policy_type = ptype;
-    k.policy_domain = pdomain;
-    if (count_member(o, "successful", 0, &ok) != 0 || count_member(o, "failed", 0, &failed) != 0)
-        return fail(err, errsize, "successful and failed must be counts");
-    if (!json_is_array(details))
-        return fail(err, errsize, "failure-details is not an array");
-    strings = strings_text(json_object_get(policy, "policy-string"));
-    mx = strings_text(json_object_get(policy, "mx-host"));
-    if (strings == NULL || mx == NULL) {
-        fail(err, errsize, "policy-string and mx-host must be arrays of strings");
+    if (exchange_policy_read(json_object_get(o, "policy"), &p, err, errsize) != 0)
+        return -1;
+    if (exchange_check_row(k.report_domain, err, errsize) != 0)
+        goto out;
+    k.policy_type = p.type;
+    k.policy_domain = p.domain;
+    k.strings_json = p.strings_json;
+    k.mx_json = p.mx_json;
+    if (count_member(o, "successful", 0, &ok) != 0 || count_member(o, "failed", 0, &failed) != 0) {
+        fail(err, errsize, "successful and failed must be counts");
         goto out;
     }
-    k.strings_json = strings;
-    k.mx_json = mx;
-
-    /* A file's totals stay within COUNT_MAX, so that no sum (in memory, then in SQLite, over
-     * the few files of a day) can overflow, whatever a file says. */
-    if (ok + failed > COUNT_MAX - r->sessions) {
-        fail(err, errsize, "the file's sessions add up to more than %lld", COUNT_MAX);
+    if (!json_is_array(details)) {
+        fail(err, errsize, "failure-details is not an array");
         goto out;
     }
-    long long detail_counts = r->detail_counts;
-
-    /* Check every detail before adding anything: a line is taken whole or not at all. */
+    /* Check every detail and the totals before adding anything: a line is taken whole or not
+     * at all. */
+    struct exchange_reader totals = *r;
+    if (exchange_add_sessions(&totals, ok, failed, err, errsize) != 0)
+        goto out;
     size_t i;
     json_t *d;
     json_array_foreach(details, i, d) {
-        const char *type = str_member(d, "result-type");
         long long n;
-        if (type == NULL || result_type_code(type) < 0) {
-            fail(err, errsize, "failure-details[%zu]: unknown result-type", i);
+        if (exchange_detail_check(d, &n, derr, sizeof derr) != 0) {
+            fail(err, errsize, "failure-details[%zu]: %s", i, derr);
             goto out;
         }
-        if (count_member(d, "count", 1, &n) != 0) {
-            fail(err, errsize, "failure-details[%zu]: count must be 1 or more", i);
+        if (exchange_add_detail_count(&totals, n, err, errsize) != 0)
             goto out;
-        }
-        if (n > COUNT_MAX - detail_counts) {
-            fail(err, errsize, "the file's failure-detail counts add up to more than %lld",
-                 COUNT_MAX);
-            goto out;
-        }
-        detail_counts += n;
-        for (int f = 0; f < DF_COUNT; f++) {
-            json_t *v = json_object_get(d, detail_fields[f].rfc_name);
-            if (v != NULL && !json_is_string(v)) {
-                fail(err, errsize, "failure-details[%zu]: %s is not a string", i,
-                     detail_fields[f].rfc_name);
-                goto out;
-            }
-            if (v != NULL && f == DF_RECEIVING_MX_HELO) {
-                /* A whole EHLO reply (files from before the collector kept the host name). */
-                size_t start, hn = helo_host(json_string_value(v), json_string_length(v), &start);
-                if (hn != json_string_length(v))
-                    json_string_setn(v, json_string_value(v) + start, hn);
-            }
-        }
     }
     counters_add_session_counts(c, &k, ok, failed);
     json_array_foreach(details, i, d) {
@@ -252,15 +309,13 @@ static int read_counts(struct exchange_reader *r, json_t *o, struct counters *c,
         }
         count_member(d, "count", 1, &n);
         counters_add_detail_count(c, &k, n);
-        r->details++;
+        totals.details++;
     }
-    r->sessions += ok + failed;
-    r->detail_counts = detail_counts;
-    r->rows++;
+    totals.rows++;
+    *r = totals;
     rc = 0;
 out:
-    free(strings);
-    free(mx);
+    exchange_policy_free(&p);
     return rc;
 }
 
@@ -277,6 +332,8 @@ int exchange_read_line(struct exchange_reader *r, const char *line, size_t len,
     const char *type = str_member(o, "type");
     if (r->have_end)
         rc = fail(err, errsize, "a line after the end line");
+    else if (r->have_header && r->version != EXCHANGE_VERSION_JSONL)
+        rc = fail(err, errsize, "a compact export's line read as a JSON line");
     else if (type == NULL)
         rc = fail(err, errsize, "no \"type\"");
     else if (strcmp(type, "tlsrpt-export") == 0)

@@ -1,5 +1,6 @@
-/* Fuzz target: the reader of `tlsrpt import` files (exchange_read_line per line, then
- * exchange_read_end), whose input comes from another host. Lines are split as import.c does
+/* Fuzz target: the reader of `tlsrpt import` files (exchange_read_line per line, or after a
+ * version 2 header compact_read_line, then exchange_read_end), whose input comes from another
+ * host. Lines are split as import.c does
  * (at \n, trailing \r and \n dropped, blank lines skipped), and reading stops at the first
  * refused line, as the import does. Properties checked besides "no crash, no sanitizer
  * report" (UBSan catches an overflowing sum):
@@ -9,9 +10,13 @@
  *     has a normalised report domain, a known policy type and result types; no count is
  *     negative or above 2^53; the sessions and the failure-detail counts equal the totals the
  *     reader reports;
+ *   - compact lines (version 2): every event refers to entries defined before it, lies in an
+ *     hour of the header's day, has counts in range, and the sums of the accepted s and f
+ *     lines equal the reader's totals;
  *   - exchange_read_end accepts exactly the inputs with a header and an end line. */
 #include <string.h>
 
+#include "collector/compact.h"
 #include "collector/counters.h"
 #include "collector/exchange.h"
 #include "fuzz/fuzz.h"
@@ -78,11 +83,60 @@ static void exfz_check_counters(const struct counters *c, const struct exchange_
     FUZZ_CHECK(t.details == r->detail_counts);
 }
 
+/* What the accepted compact lines added up to. */
+struct exfz_compact {
+    size_t records, policies, details;
+    int64_t sessions, detail_counts;
+};
+
+static void exfz_check_event(const struct compact_event *ev, const struct exchange_reader *r,
+                             struct exfz_compact *t)
+{
+    switch (ev->kind) {
+    case COMPACT_RECORD:
+        FUZZ_CHECK(ev->index == t->records++ && ev->record[0] != '\0');
+        break;
+    case COMPACT_POLICY:
+        FUZZ_CHECK(ev->index == t->policies++ && policy_type_code(ev->policy.type) >= 0);
+        FUZZ_CHECK(ev->policy.strings_json[0] == '[' && ev->policy.mx_json[0] == '[');
+        break;
+    case COMPACT_DETAIL:
+        FUZZ_CHECK(ev->index == t->details++ && result_type_code(ev->result_type) >= 0);
+        break;
+    case COMPACT_KEY: {
+        char norm[DOMAIN_MAX];
+        const char *why;
+        FUZZ_CHECK(ev->record_index < t->records && ev->policy_index < t->policies);
+        FUZZ_CHECK(domain_normalize(ev->report_domain, strlen(ev->report_domain), norm, &why) == 0);
+        FUZZ_CHECK(strcmp(norm, ev->report_domain) == 0);
+        break;
+    }
+    case COMPACT_SESSIONS:
+    case COMPACT_FAILURES:
+        FUZZ_CHECK(ev->hour >= r->day_start && ev->hour < r->day_start + SECONDS_PER_DAY);
+        FUZZ_CHECK(ev->hour % SECONDS_PER_HOUR == 0);
+        if (ev->kind == COMPACT_SESSIONS) {
+            FUZZ_CHECK(ev->successful >= 0 && ev->failed >= 0);
+            FUZZ_CHECK(ev->successful <= EXFZ_COUNT_MAX && ev->failed <= EXFZ_COUNT_MAX);
+            t->sessions += ev->successful + ev->failed;
+        } else {
+            FUZZ_CHECK(ev->detail_index < t->details && ev->count >= 1 && ev->count <= EXFZ_COUNT_MAX);
+            t->detail_counts += ev->count;
+        }
+        break;
+    case COMPACT_END:
+        break;
+    }
+}
+
 int fuzz_exchange(const uint8_t *data, size_t size);
 int fuzz_exchange(const uint8_t *data, size_t size)
 {
     struct exchange_reader r;
     struct counters c;
+    struct compact_reader cr;
+    struct exfz_compact ct = {0};
+    int compact = 0;
     char err[512];
     const char *p = (const char *)data, *end = p + size;
     int refused = 0, saw_end = 0;
@@ -100,6 +154,18 @@ int fuzz_exchange(const uint8_t *data, size_t size)
             continue;
         struct exfz_totals before = exfz_sum(&c);
         err[0] = '\0';
+        if (compact) {
+            struct compact_event ev;
+            if (compact_read_line(&cr, line, n, &ev, err, sizeof err) != 0) {
+                FUZZ_CHECK(err[0] != '\0' && memchr(err, '\0', sizeof err) != NULL);
+                refused = 1;
+            } else {
+                exfz_check_event(&ev, &r, &ct);
+                compact_event_free(&ev);
+            }
+            saw_end = r.have_end;
+            continue;
+        }
         if (exchange_read_line(&r, line, n, &c, err, sizeof err) != 0) {
             FUZZ_CHECK(err[0] != '\0' && memchr(err, '\0', sizeof err) != NULL);
             struct exfz_totals after = exfz_sum(&c);
@@ -108,8 +174,16 @@ int fuzz_exchange(const uint8_t *data, size_t size)
             refused = 1;
         }
         saw_end = r.have_end;
+        if (r.have_header && r.version == EXCHANGE_VERSION_COMPACT && !compact) {
+            compact_reader_init(&cr, &r);
+            compact = 1;
+        }
     }
-    if (r.have_header)
+    if (compact) {
+        FUZZ_CHECK(counters_empty(&c));
+        FUZZ_CHECK(ct.sessions == r.sessions && ct.detail_counts == r.detail_counts);
+        compact_reader_free(&cr);
+    } else if (r.have_header)
         exfz_check_counters(&c, &r);
     else
         FUZZ_CHECK(counters_empty(&c));

@@ -39,7 +39,7 @@ NOW=2026-11-30T06:00:00Z
 "$BIN" --config "$C" --now "$NOW" aggregate 2> /dev/null
 # The late export of "mx2" that the Regeneration section imports.
 "$TOOLS/sample_day" - | head -n 40 | "$BIN" --db "$T/mx2.sqlite" record --time 2026-11-29T13:00:00Z --now 2026-11-29T13:00:00Z 2> /dev/null
-(cd "$T" && "$BIN" --db "$T/mx2.sqlite" export --day 2026-11-29 --source mx2 > mx2-2026-11-29.jsonl)
+(cd "$T" && "$BIN" --db "$T/mx2.sqlite" export --day 2026-11-29 --source mx2 > mx2-2026-11-29.gz)
 id=$("$BIN" --config "$C" reports --domain example.com --json | jq -r '.[0]["report-id"]')
 
 tlsrpt() { "$BIN" --config "$C" --now "$NOW" "$@"; }

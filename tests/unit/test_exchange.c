@@ -20,7 +20,9 @@ static const struct {
      "header's day"},
     {"hour not on the hour", "{\"type\":\"counts\",\"source\":\"mx1\",\"hour\":\"2026-11-29T10:30:00Z\"}",
      "header's day"},
-    {"domain not normalised", ROW_START "\"report-domain\":\"Example.COM\"}", "normalised"},
+    {"domain not normalised",
+     ROW_START "\"report-domain\":\"Example.COM\",\"record\":\"r\"," POLICY ",\"successful\":1,\"failed\":0,\"failure-details\":[]}",
+     "normalised"},
     {"no record", ROW_START "\"report-domain\":\"example.com\",\"record\":\"\"}", "no record"},
     {"unknown policy type",
      ROW_START "\"report-domain\":\"example.com\",\"record\":\"r\",\"policy\":{\"policy-type\":\"dmarc\"}}",
@@ -33,7 +35,7 @@ static const struct {
      "policy-domain is not a normalised"},
     {"no policy domain",
      ROW_START "\"report-domain\":\"example.com\",\"record\":\"r\",\"policy\":{\"policy-type\":\"sts\"}}",
-     "policy-domain is not a normalised"},
+     "no policy-domain"},
     {"negative count",
      ROW_START "\"report-domain\":\"example.com\",\"record\":\"r\"," POLICY ",\"successful\":-1,\"failed\":0,\"failure-details\":[]}",
      "must be counts"},
@@ -62,7 +64,7 @@ static const struct {
      "local source"},
     {"header: bad source", "{\"type\":\"tlsrpt-export\",\"version\":1,\"source\":\"a b\",\"day\":\"2026-11-29\"}",
      "bad source"},
-    {"header: version 2", "{\"type\":\"tlsrpt-export\",\"version\":2,\"source\":\"mx1\",\"day\":\"2026-11-29\"}",
+    {"header: version 3", "{\"type\":\"tlsrpt-export\",\"version\":3,\"source\":\"mx1\",\"day\":\"2026-11-29\"}",
      "unsupported export version"},
     {"header: bad day", "{\"type\":\"tlsrpt-export\",\"version\":1,\"source\":\"mx1\",\"day\":\"2026-02-30\"}",
      "bad day"},
@@ -97,7 +99,7 @@ int main(void)
          3},
         {"dane-required", {NULL, NULL, NULL, NULL, NULL, NULL}, 1},
     };
-    char *h = exchange_header_line("mx1", day, 0);
+    char *h = exchange_header_line(EXCHANGE_VERSION_JSONL, "mx1", day, 0);
     char *line = exchange_counts_line("mx1", &k, 5, 2, d, 2);
     char *end = exchange_end_line(1);
     exchange_reader_init(&r);
