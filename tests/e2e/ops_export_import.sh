@@ -180,8 +180,9 @@ check_eq "metrics: last imported hour of mx1" "tlsrpt_import_last_hour_timestamp
     "$(grep 'source="mx1"' "$T/m.prom")"
 
 # --- today's files (version 1 JSON lines) still import, plain or gzip, and equal the compact ---
-# tests/data/exchange/mx1-version1.jsonl: what the previous tlsrpt exported of a database that
-# recorded mx1's datagrams (set1) at 10:20.
+# tests/data/exchange/mx1-version1.jsonl: what the version 1 exporter wrote of a database that
+# recorded mx1's datagrams (set1) at 10:20 (its report domains are `d`: dane.example, whose
+# tlsa policy keeps policy-domain mx.dane.example).
 for f in "${set1[@]}"; do cat "$f"; echo; done |
     tlsrpt --db "$T/rec.sqlite" record --time "$NOW" --now "$NOW" 2> /dev/null
 tlsrpt --db "$T/rec.sqlite" export --day "$DAY" --source mx1 > "$T/rec.gz" 2> /dev/null
