@@ -11,6 +11,10 @@ mkdir -p "$T/d"
 $PY "$TOP/tests/tools/hostile_dgram.py" wide "$T/d" 150
 $PY "$TOP/tests/tools/hostile_dgram.py" big "$T/d"
 printf '[storage]\ndatabase = %s\n[collector]\nflush_interval = 200ms\n' "$T/c.db" > "$T/c.conf"
+# AddressSanitizer's shadow memory and quarantine take the collector's peak from 32 to about 300 MiB
+# for "wide": its ceiling is 700 MiB, still below what the old code took without it (900).
+ceiling=300
+case "$BUILD" in *asan*) ceiling=700 ;; esac
 
 # shape, repeats, files; then the sessions and detail counts that must be stored
 run_shape() {
@@ -29,7 +33,7 @@ run_shape() {
     local hwm
     hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$COLLECTOR_PID/status")
     echo "# $shape: collector VmHWM $((hwm / 1024)) MiB"
-    check "$shape: collector peak RSS $((hwm / 1024)) MiB < 300 MiB" test "$hwm" -lt $((300 * 1024))
+    check "$shape: collector peak RSS $((hwm / 1024)) MiB < $ceiling MiB" test "$hwm" -lt $((ceiling * 1024))
     stop_collector
     check_eq "$shape: SIGTERM exits 0" 0 "$COLLECTOR_RC"
 }
