@@ -115,15 +115,4 @@ Peak memory: "Collector memory" below.
 EOF2
 )
 echo "$section"
-touch bench/RESULTS.md
-/usr/bin/python3 - "$section" <<'PY'
-import re, sys
-path = "bench/RESULTS.md"
-text = open(path).read()
-new = sys.argv[1].strip() + "\n"
-if not text.strip():
-    text = "# Benchmark results\n\nEach section is rewritten by its script under bench/.\n\n"
-pat = re.compile(r"^## Collector ingest\n.*?(?=^## |\Z)", re.S | re.M)
-text = pat.sub(new + "\n", text) if pat.search(text) else text.rstrip("\n") + "\n\n" + new
-open(path, "w").write(text)
-PY
+/usr/bin/python3 bench/results_section.py "Collector ingest" "$section"

@@ -68,13 +68,4 @@ $(row million "1,000,000 distinct failure details in one day")
 EOF2
 )
 echo "$section"
-touch bench/RESULTS.md
-/usr/bin/python3 - "$section" <<'PY'
-import re, sys
-path = "bench/RESULTS.md"
-text = open(path).read()
-new = sys.argv[1].strip() + "\n"
-pat = re.compile(r"^## Collector memory\n.*?(?=^## |\Z)", re.S | re.M)
-text = pat.sub(new + "\n", text) if pat.search(text) else text.rstrip("\n") + "\n\n" + new
-open(path, "w").write(text)
-PY
+/usr/bin/python3 bench/results_section.py "Collector memory" "$section"

@@ -77,16 +77,5 @@ rest of the wall time is the DNS lookups and the SQLite commits.
 | concurrency | reports | deliveries sent | wall s | reports/s | signing s | network s |
 |---|---|---|---|---|---|---|
 $rows"
-touch bench/RESULTS.md
-/usr/bin/python3 - "$section" <<'PY'
-import re, sys
-path = "bench/RESULTS.md"
-text = open(path).read()
-new = sys.argv[1].strip() + "\n"
-if not text.strip():
-    text = "# Benchmark results\n\nEach section is rewritten by its script under bench/.\n\n"
-pat = re.compile(r"^## Delivery\n.*?(?=^## |\Z)", re.S | re.M)
-text = pat.sub(new + "\n", text) if pat.search(text) else text.rstrip("\n") + "\n\n" + new
-open(path, "w").write(text)
-PY
+/usr/bin/python3 bench/results_section.py "Delivery" "$section"
 echo "$section"
