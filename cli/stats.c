@@ -1,7 +1,8 @@
 /* `tlsrpt stats`: counted sessions and failure details over a range of UTC days, grouped by
- * (day, report domain, policy type) or by --by hour|day|domain|result-type|mx|source, as a
- * table, JSON or CSV. Reads the counters only; nothing is changed. The groupings and their
- * SQL are in stats_query.c. */
+ * (day, report domain, policy type) or by --by hour|day|domain|result-type|mx|source|..., as a
+ * table, JSON or CSV; under the table of sessions, the collector's rejections when there were
+ * any. Reads the counters only; nothing is changed. The groupings and their SQL are in
+ * stats_query.c, the table in stats_table.c. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -18,7 +19,8 @@
 
 static const char usage_text[] =
     "stats [--day YYYY-MM-DD | --since YYYY-MM-DD --until YYYY-MM-DD] [--domain D]\n"
-    "             [--by policy|day|hour|domain|result-type|mx|source|delivery] [--top N] [--json | --csv]";
+    "             [--by policy|day|hour|domain|result-type|mx|source|delivery|rejection] [--top N]\n"
+    "             [--json | --csv]";
 
 enum format { FMT_TABLE, FMT_JSON, FMT_CSV };
 
@@ -48,7 +50,7 @@ static void csv_field(const char *s, int first)
     putchar('"');
 }
 
-static void print_csv(const struct stats_grouping *g, json_t *rows)
+static void print_csv(const struct stats_grouping *g, json_t *rows, size_t nrows)
 {
     int nkeys = count_of(g->keys), nmeasures = count_of(g->measures), first = 1;
     for (int i = 0; i < nkeys; i++, first = 0)
@@ -62,9 +64,8 @@ static void print_csv(const struct stats_grouping *g, json_t *rows)
             csv_field(result_types[t].name, 0);
     putchar('\n');
 
-    size_t r;
-    json_t *o;
-    json_array_foreach(rows, r, o) {
+    for (size_t r = 0; r < nrows && r < json_array_size(rows); r++) {
+        json_t *o = json_array_get(rows, r);
         char num[64];
         first = 1;
         for (int i = 0; i < nkeys; i++, first = 0)
@@ -90,106 +91,6 @@ static void print_csv(const struct stats_grouping *g, json_t *rows)
     }
 }
 
-/* --- the table: key columns sized to their contents, totals at the end ------------------- */
-static void heading(const char *name, char *out, size_t size)
-{
-    size_t i;
-    for (i = 0; name[i] && i + 1 < size; i++)
-        out[i] = name[i] == '-' ? ' ' : (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32
-                                                                                 : name[i]);
-    out[i] = '\0';
-}
-
-static const char *key_text(const struct stats_grouping *g, json_t *o, int i)
-{
-    const char *s = json_string_value(json_object_get(o, g->keys[i]));
-    return s && *s ? s : g->empty_label ? g->empty_label : "-";
-}
-
-static void rate_text(long long ok, long long failed, char *out, size_t size)
-{
-    if (ok + failed == 0)
-        snprintf(out, size, "-");
-    else
-        snprintf(out, size, "%.1f%%", 100.0 * (double)failed / (double)(ok + failed));
-}
-
-static void print_table(const struct stats_grouping *g, json_t *rows)
-{
-    int nkeys = count_of(g->keys), nmeasures = count_of(g->measures);
-    int width[STATS_MAX_COLUMNS];
-    long long total[STATS_MAX_COLUMNS] = {0};
-    char head[64];
-    size_t r;
-    json_t *o;
-
-    for (int i = 0; i < nkeys; i++) {
-        heading(g->keys[i], head, sizeof head);
-        width[i] = (int)strlen(head);
-        if (i == 0 && width[i] < 5)
-            width[i] = 5; /* room for "total" */
-        json_array_foreach(rows, r, o) {
-            int w = (int)strlen(key_text(g, o, i));
-            if (w > width[i])
-                width[i] = w;
-        }
-    }
-    for (int i = 0; i < nkeys; i++) {
-        heading(g->keys[i], head, sizeof head);
-        printf("%-*s  ", width[i], head);
-    }
-    for (int i = 0; i < nmeasures; i++) {
-        heading(g->measures[i], head, sizeof head);
-        printf("%15s ", head);
-    }
-    if (g->rate)
-        printf("%13s ", "FAILURE RATE");
-    printf("%s\n", g->types_sql ? " FAILURE DETAILS BY RESULT TYPE" : "");
-
-    json_array_foreach(rows, r, o) {
-        for (int i = 0; i < nkeys; i++)
-            printf("%-*s  ", width[i], key_text(g, o, i));
-        long long v[STATS_MAX_COLUMNS];
-        for (int i = 0; i < nmeasures; i++) {
-            v[i] = json_integer_value(json_object_get(o, g->measures[i]));
-            total[i] += v[i];
-            printf("%15lld ", v[i]);
-        }
-        if (g->rate) {
-            char rate[32];
-            rate_text(v[0], v[1], rate, sizeof rate);
-            printf("%13s ", rate);
-        }
-        if (g->types_sql) {
-            struct buf types = BUF_INIT;
-            const char *name;
-            json_t *count;
-            json_object_foreach(json_object_get(o, "result-types"), name, count) {
-                buf_printf(&types, " %s=%lld", name, (long long)json_integer_value(count));
-            }
-            printf("%s", types.len ? types.data : " -");
-            buf_free(&types);
-        }
-        printf("\n");
-    }
-    /* Totals of counts that add up: sessions and failure details, not distinct domains. */
-    printf("%-*s  ", width[0], "total");
-    for (int i = 1; i < nkeys; i++)
-        printf("%-*s  ", width[i], "");
-    for (int i = 0; i < nmeasures; i++) {
-        if (strcmp(g->measures[i], "domains") == 0)
-            printf("%15s ", "");
-        else
-            printf("%15lld ", total[i]);
-    }
-    if (g->rate) {
-        char rate[32];
-        rate_text(total[0], total[1], rate, sizeof rate);
-        printf("%13s ", rate);
-    }
-    printf("\n");
-}
-
 static int parse_top(const char *s, long *out)
 {
     char *end;
@@ -197,6 +98,23 @@ static int parse_top(const char *s, long *out)
     if (*s == '\0' || *end || v < 1 || v > 1000000000L)
         return -1;
     *out = v;
+    return 0;
+}
+
+/* Under a table of sessions, the rejected datagrams of the range, when there were any: they
+ * counted nothing, and an operator should see that without knowing --by rejection. */
+static int print_rejections(struct db *db, const struct stats_query *q)
+{
+    const struct stats_grouping *g = stats_grouping_find(STATS_REJECTIONS);
+    json_t *rows = stats_query_run(db, g, q);
+    if (rows == NULL)
+        return -1;
+    if (json_array_size(rows) > 0) {
+        printf("\nCOLLECTOR REJECTIONS: datagrams not counted, by reason (tlsrpt stats --by %s)\n",
+               STATS_REJECTIONS);
+        stats_print_table(g, rows, 0);
+    }
+    json_decref(rows);
     return 0;
 }
 
@@ -208,10 +126,12 @@ int cmd_stats(struct config *cfg, int argc, char **argv)
         {"by", required_argument, NULL, 'b'},    {"top", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},        {"csv", no_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},        {0, 0, 0, 0}};
-    struct stats_query q = {0, (time_t)1 << 40, NULL, 0};
+    struct stats_query q = {0, (time_t)1 << 40, NULL};
     const struct stats_grouping *g = stats_grouping_find(NULL);
     enum format format = FMT_TABLE;
-    int opt, have_day = 0, have_range = 0, formats = 0;
+    int opt, have_day = 0, formats = 0;
+    const char *since = NULL, *until = NULL;
+    long top = 0;
     time_t t;
     char domain[DOMAIN_MAX];
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -228,10 +148,10 @@ int cmd_stats(struct config *cfg, int argc, char **argv)
                 have_day = 1;
             } else if (opt == 's') {
                 q.since = t;
-                have_range = 1;
+                since = optarg;
             } else {
                 q.until = t + SECONDS_PER_DAY; /* --until is inclusive */
-                have_range = 1;
+                until = optarg;
             }
             break;
         case 'D':
@@ -245,7 +165,7 @@ int cmd_stats(struct config *cfg, int argc, char **argv)
                                  stats_grouping_names());
             break;
         case 't':
-            if (parse_top(optarg, &q.top) != 0)
+            if (parse_top(optarg, &top) != 0)
                 return cmd_usage(usage_text, "--top: \"%s\" is not a positive number", optarg);
             break;
         case 'j':
@@ -264,29 +184,47 @@ int cmd_stats(struct config *cfg, int argc, char **argv)
     }
     if (optind != argc)
         return cmd_usage(usage_text, "unexpected argument \"%s\"", argv[optind]);
-    if (have_day && have_range)
+    if (have_day && (since || until))
         return cmd_usage(usage_text, "--day cannot be combined with --since/--until");
+    /* An empty range is a typo, not "nothing was counted". */
+    if (since && until && q.since >= q.until)
+        return cmd_usage(usage_text, "--since %s is after --until %s", since, until);
     if (formats > 1)
         return cmd_usage(usage_text, "--json and --csv exclude each other");
+    if (q.domain && strcmp(g->name, STATS_REJECTIONS) == 0)
+        return cmd_usage(usage_text, "--by %s cannot take --domain (a rejected datagram counts "
+                         "for no domain)", STATS_REJECTIONS);
 
     int failed;
     struct db *db = cmd_open_db_readonly(cfg, &failed);
     if (db == NULL)
         return failed;
     json_t *rows = stats_query_run(db, g, &q);
-    failed = rows == NULL ? cmd_db_error(db) : EXIT_OK;
-    db_close(db);
-    if (rows == NULL)
+    if (rows == NULL) {
+        failed = cmd_db_error(db);
+        db_close(db);
         return failed;
+    }
+    /* JSON and CSV are data: the first N rows only; the table sums the rest too. */
+    size_t nrows = json_array_size(rows);
+    if (top > 0 && (size_t)top < nrows)
+        nrows = (size_t)top;
+    failed = EXIT_OK;
     if (format == FMT_JSON) {
-        char *s = json_dumps(rows, JSON_INDENT(2));
+        while (json_array_size(rows) > nrows)
+            json_array_remove(rows, json_array_size(rows) - 1);
+        /* 10 digits: a rate rounded to 4 decimals prints as 0.6957, not 0.69569999999999999 */
+        char *s = json_dumps(rows, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
         printf("%s\n", s);
         free(s);
     } else if (format == FMT_CSV) {
-        print_csv(g, rows);
+        print_csv(g, rows, nrows);
     } else {
-        print_table(g, rows);
+        stats_print_table(g, rows, top);
+        if (g->rate && q.domain == NULL && print_rejections(db, &q) != 0)
+            failed = cmd_db_error(db);
     }
     json_decref(rows);
-    return EXIT_OK;
+    db_close(db);
+    return failed;
 }

@@ -1,8 +1,10 @@
 /* The SQL of each `tlsrpt stats` grouping, and the code that turns its results into rows.
  * Every query takes ?1 since and ?2 until (hours, [since, until)), ?3 a report domain (d) or NULL,
- * ?4 the row limit (-1: none). Counters of every source are summed. */
+ * and returns every row: --top is the printers' (the table sums the rest and the total over all
+ * rows). Counters of every source are summed. */
 #include "stats.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/bmap.h"
@@ -23,15 +25,15 @@ static const struct stats_grouping groupings[] = {
      {"day", "domain", "policy-type"},
      {"successful", "failed"},
      "SELECT " DAY("s") ", s.report_domain, p.policy_type, sum(s.successful), sum(s.failed)"
-     SESSIONS_FROM " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT ?4",
+     SESSIONS_FROM " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
      "SELECT " DAY("f") ", f.report_domain, p.policy_type, d.result_type, sum(f.count)"
      FAILURES_FROM " GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC, 4",
-     0},
+     1},
     {"day",
      {"day"},
      {"successful", "failed"},
      "SELECT " DAY("s") ", sum(s.successful), sum(s.failed)" SESSIONS_FROM
-     " GROUP BY 1 ORDER BY 1 LIMIT ?4",
+     " GROUP BY 1 ORDER BY 1",
      "SELECT " DAY("f") ", d.result_type, sum(f.count)" FAILURES_FROM
      " GROUP BY 1, 2 ORDER BY 3 DESC, 2",
      1},
@@ -39,7 +41,7 @@ static const struct stats_grouping groupings[] = {
      {"hour"},
      {"successful", "failed"},
      "SELECT " HOUR("s") ", sum(s.successful), sum(s.failed)" SESSIONS_FROM
-     " GROUP BY s.hour ORDER BY s.hour LIMIT ?4",
+     " GROUP BY s.hour ORDER BY s.hour",
      "SELECT " HOUR("f") ", d.result_type, sum(f.count)" FAILURES_FROM
      " GROUP BY f.hour, 2 ORDER BY 3 DESC, 2",
      1},
@@ -49,7 +51,7 @@ static const struct stats_grouping groupings[] = {
      {"successful", "failed"},
      "SELECT s.report_domain, sum(s.successful), sum(s.failed)" SESSIONS_FROM
      " GROUP BY 1 ORDER BY sum(s.failed) DESC,"
-     " 1.0 * sum(s.failed) / max(sum(s.successful) + sum(s.failed), 1) DESC, 1 LIMIT ?4",
+     " 1.0 * sum(s.failed) / max(sum(s.successful) + sum(s.failed), 1) DESC, 1",
      "SELECT f.report_domain, d.result_type, sum(f.count)" FAILURES_FROM
      " GROUP BY 1, 2 ORDER BY 3 DESC, 2",
      1},
@@ -57,7 +59,7 @@ static const struct stats_grouping groupings[] = {
      {"result-type"},
      {"failure-details", "domains"},
      "SELECT d.result_type, sum(f.count), count(DISTINCT f.report_domain)" FAILURES_FROM
-     " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?4",
+     " GROUP BY 1 ORDER BY 2 DESC, 1",
      NULL,
      0},
     /* Failure details by receiving MX host ('' = not reported): the top failing MX hosts. */
@@ -65,7 +67,7 @@ static const struct stats_grouping groupings[] = {
      {"receiving-mx-hostname"},
      {"failure-details", "domains"},
      "SELECT d.receiving_mx_hostname, sum(f.count), count(DISTINCT f.report_domain)"
-     FAILURES_FROM " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?4",
+     FAILURES_FROM " GROUP BY 1 ORDER BY 2 DESC, 1",
      "SELECT d.receiving_mx_hostname, d.result_type, sum(f.count)" FAILURES_FROM
      " GROUP BY 1, 2 ORDER BY 3 DESC, 2",
      0, "(not reported)"},
@@ -74,7 +76,7 @@ static const struct stats_grouping groupings[] = {
      {"source"},
      {"successful", "failed"},
      "SELECT s.source, sum(s.successful), sum(s.failed)" SESSIONS_FROM
-     " GROUP BY 1 ORDER BY 1 LIMIT ?4",
+     " GROUP BY 1 ORDER BY 1",
      "SELECT f.source, d.result_type, sum(f.count)" FAILURES_FROM
      " GROUP BY 1, 2 ORDER BY 3 DESC, 2",
      1, "(this host)"},
@@ -87,7 +89,17 @@ static const struct stats_grouping groupings[] = {
      " FROM report_states v WHERE v.superseded = 0"
      " AND v.day >= date(?1, 'unixepoch')"
      " AND v.day < date(min(?2, 253402300799), 'unixepoch')"
-     " AND (?3 IS NULL OR v.policy_domain = ?3) ORDER BY 1, 2 LIMIT ?4",
+     " AND (?3 IS NULL OR v.policy_domain = ?3) ORDER BY 1, 2",
+     NULL,
+     0},
+    /* What the collector (and `record`) rejected, per day and reason (datagram_counts): those
+     * datagrams counted nothing, so they carry no report domain. */
+    {STATS_REJECTIONS,
+     {"day", "reason"},
+     {"datagrams"},
+     "SELECT date(c.hour, 'unixepoch'), c.outcome, sum(c.count) FROM datagram_counts c"
+     " WHERE c.hour >= ?1 AND c.hour < ?2 AND c.outcome <> 'accepted' AND ?3 IS NULL"
+     " GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2",
      NULL,
      0},
 };
@@ -106,7 +118,7 @@ const struct stats_grouping *stats_grouping_find(const char *name)
 
 const char *stats_grouping_names(void)
 {
-    return "policy|day|hour|domain|result-type|mx|source|delivery";
+    return "policy|day|hour|domain|result-type|mx|source|delivery|" STATS_REJECTIONS;
 }
 
 static int count_of(const char *const *names)
@@ -126,7 +138,6 @@ static sqlite3_stmt *bind_query(struct db *db, const char *sql, const struct sta
     sqlite3_bind_int64(st, 2, q->until);
     if (q->domain)
         sqlite3_bind_text(st, 3, q->domain, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, q->top > 0 ? q->top : -1);
     return st;
 }
 
@@ -138,10 +149,11 @@ static void group_key(struct buf *b, sqlite3_stmt *st, int nkeys)
         buf_append(b, sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i) + 1);
 }
 
-static json_t *failure_rate(long long ok, long long failed)
+double stats_failure_rate(long long successful, long long failed)
 {
-    double r = ok + failed > 0 ? (double)failed / (double)(ok + failed) : 0.0;
-    return json_real((double)(long long)(r * 10000.0 + 0.5) / 10000.0);
+    long long sessions = successful + failed;
+    double r = sessions > 0 ? (double)failed / (double)sessions : 0.0;
+    return (double)(long long)(r * 10000.0 + 0.5) / 10000.0;
 }
 
 json_t *stats_query_run(struct db *db, const struct stats_grouping *g, const struct stats_query *q)
@@ -162,8 +174,8 @@ json_t *stats_query_run(struct db *db, const struct stats_grouping *g, const str
             json_object_set_new(o, g->measures[i], json_integer(sqlite3_column_int64(st, nkeys + i)));
         if (g->rate)
             json_object_set_new(o, "failure-rate",
-                                failure_rate(sqlite3_column_int64(st, nkeys),
-                                             sqlite3_column_int64(st, nkeys + 1)));
+                                json_real(stats_failure_rate(sqlite3_column_int64(st, nkeys),
+                                                             sqlite3_column_int64(st, nkeys + 1))));
         if (g->types_sql != NULL)
             json_object_set_new(o, "result-types", json_object());
         group_key(&key, st, nkeys);
@@ -181,7 +193,7 @@ json_t *stats_query_run(struct db *db, const struct stats_grouping *g, const str
             group_key(&key, st, nkeys);
             struct bmap_entry *e = bmap_find(&index, key.data, key.len);
             if (e == NULL)
-                continue; /* a row cut by --top, or details without sessions */
+                continue; /* details without sessions */
             json_t *types = json_object_get(json_array_get(rows, (size_t)e->a), "result-types");
             json_object_set_new(types, (const char *)sqlite3_column_text(st, nkeys),
                                 json_integer(sqlite3_column_int64(st, nkeys + 1)));
@@ -199,4 +211,64 @@ fail:
     buf_free(&key);
     json_decref(rows);
     return NULL;
+}
+
+struct type_count {
+    const char *name;
+    long long count;
+};
+
+/* The order of each row's result types (the queries' ORDER BY count DESC, result_type). */
+static int most_first(const void *a, const void *b)
+{
+    const struct type_count *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static json_t *sorted_types(json_t *sums)
+{
+    size_t n = json_object_size(sums), i = 0;
+    struct type_count *v = calloc(n ? n : 1, sizeof *v);
+    json_t *out = json_object();
+    const char *name;
+    json_t *count;
+    if (v == NULL)
+        return out;
+    json_object_foreach(sums, name, count) {
+        v[i].name = name;
+        v[i++].count = json_integer_value(count);
+    }
+    qsort(v, n, sizeof *v, most_first);
+    for (i = 0; i < n; i++)
+        json_object_set_new(out, v[i].name, json_integer(v[i].count));
+    free(v);
+    return out;
+}
+
+json_t *stats_sum_rows(const struct stats_grouping *g, json_t *rows, size_t from, size_t to)
+{
+    int nmeasures = count_of(g->measures);
+    long long sum[STATS_MAX_COLUMNS] = {0};
+    json_t *types = json_object(), *out = json_object();
+    for (size_t r = from; r < to && r < json_array_size(rows); r++) {
+        json_t *o = json_array_get(rows, r), *count;
+        const char *name;
+        for (int i = 0; i < nmeasures; i++)
+            sum[i] += json_integer_value(json_object_get(o, g->measures[i]));
+        json_object_foreach(json_object_get(o, "result-types"), name, count) {
+            json_int_t before = json_integer_value(json_object_get(types, name));
+            json_object_set_new(types, name, json_integer(before + json_integer_value(count)));
+        }
+    }
+    for (int i = 0; i < nmeasures; i++)
+        if (strcmp(g->measures[i], "domains") != 0) /* distinct domains do not add up */
+            json_object_set_new(out, g->measures[i], json_integer(sum[i]));
+    if (g->rate)
+        json_object_set_new(out, "failure-rate", json_real(stats_failure_rate(sum[0], sum[1])));
+    if (g->types_sql != NULL)
+        json_object_set_new(out, "result-types", sorted_types(types));
+    json_decref(types);
+    return out;
 }
