@@ -231,6 +231,13 @@ tlsrpt --db "$R" stats --by rejection --top 1 > "$T/rej-top.txt"
 check_eq "--by rejection --top 1: total over every reason" "total $((nmal + 3))" \
     "$(awk '$1 == "total" { print $1, $2 }' "$T/rej-top.txt")"
 check_eq "stats left the collector's database unchanged" "$R_SUM" "$(md5sum < "$R")"
+# Everything rejected, nothing counted: the case an operator must not miss.
+printf 'nope\n{"d": 1}\n' | tlsrpt --db "$T/allbad.sqlite" record --time 2026-11-29T09:00:00Z \
+    --now 2026-11-29T09:30:00Z 2> /dev/null
+tlsrpt --db "$T/allbad.sqlite" stats > "$T/allbad.txt"
+check_eq "nothing counted, all rejected: the table says why" \
+    "$(printf 'total 0 0 -\nCOLLECTOR\n2026-11-29 bad-domain 1\n2026-11-29 bad-json 1\ntotal 2')" \
+    "$(awk '$1 == "total" && NF == 4 { print $1, $2, $3, $4 } /^COLLECTOR/ { print $1; seen = 1 } seen && $1 ~ /^20/ { print $1, $2, $3 } seen && $1 == "total" { print $1, $2 }' "$T/allbad.txt")"
 
 # --- every example query of schema/README.md runs -----------------------------------------------
 $PY - "$TOP/schema/README.md" "$T/queries" <<'PY'
