@@ -11,10 +11,8 @@
 
 #include "cli/commands.h"
 #include "cli/stats.h"
-#include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/db.h"
-#include "lib/log.h"
 #include "lib/result_type.h"
 
 static const char usage_text[] =
