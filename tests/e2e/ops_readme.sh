@@ -3,14 +3,22 @@
 # "Stats queries" sections runs (exit 0) against a database holding the sample day of the
 # demo on the README's example date, the sqlite3 query runs, the DKIM key commands of
 # "Configuration" print a record that libopendkim verifies with, and the check-config
-# messages it quotes are the ones the program prints. Sections in the required order.
+# messages it quotes are the ones the program prints. Sections in the order of issue 12
+# item 10. And the faults that issue found in it: the Postfix socket names match the socket
+# they go with (the shipped unit and [collector] socket default, or the README's drop-in);
+# `outbox` alone still sends mail while `transport = outbox` (the first run's setting) does
+# not; the troubleshooting jq filter lists a failed destination of a report another
+# destination accepted; every field of the collector, aggregate and send summaries is
+# explained (README or tlsrpt(8)); every relative link resolves in the installed doc
+# directory; the backup command makes a working copy.
 . "$(dirname "$0")/../lib.sh"
 R="$TOP/README.md"
 
 # --- the sections, in the order the issue asks for ------------------------------------------
-order=$(grep '^## ' "$R" | sed 's/^## //' | grep -nxE 'Installation|Configuration|Postfix integration|Several MTA hosts|Daily operation|Regeneration|Stats queries|Troubleshooting' | cut -d: -f2 | paste -sd'|')
-check_eq "README sections in order" \
-    "Installation|Configuration|Postfix integration|Several MTA hosts|Daily operation|Regeneration|Stats queries|Troubleshooting" "$order"
+want="What it is|Installation|Postfix integration|Configuration|First run|Daily operation|Several MTA hosts|Regeneration|Stats queries|Troubleshooting|Upgrades and backups|Development"
+check_eq "README sections in order" "$want" "$(grep '^## ' "$R" | sed 's/^## //' | paste -sd'|')"
+check "README: the package before building from source" sh -c \
+    "grep -n '^### ' '$R' | grep -A1 'The Debian package' | grep -q 'From source'"
 check "README opens with the demo command" sh -c "sed -n '1,12p' '$R' | grep -qx 'sh scripts/demo.sh .*'"
 check "README opens with the test command" sh -c "sed -n '1,12p' '$R' | grep -qx 'sh scripts/test.sh .*'"
 check ".ci/run calls the README's test command" grep -qx 'exec sh scripts/test.sh' "$TOP/.ci/run"
@@ -67,9 +75,9 @@ check "README's sqlite3 query runs and finds the sample day" grep -q '^2026-11-2
 # --- the DKIM key commands of "Configuration" --------------------------------------------------
 # Run as written (without sudo and chown, the key in $T), then sign a report with the key
 # through `tlsrpt send` (outbox) and verify it against the record the commands printed.
-section "Configuration" | sed -n '/^sudo openssl genpkey -algorithm RSA/,/fold/p' |
+section "Configuration" | sed -n '/^openssl genpkey -algorithm RSA/,/fold/p' |
     grep -v chown | sed "s|sudo ||g; s|/etc/tlsrpt/dkim.key|$T/rsa.key|g" > "$T/rsa.sh"
-section "Configuration" | sed -n '/^sudo openssl genpkey -algorithm ed25519/,/^echo/p' |
+section "Configuration" | sed -n '/^openssl genpkey -algorithm ed25519/,/^echo/p' |
     sed "s|sudo ||g; s|/etc/tlsrpt/dkim.key|$T/ed.key|g" > "$T/ed.sh"
 check_eq "README: the RSA key commands found" 5 "$(wc -l < "$T/rsa.sh")"
 check_eq "README: the Ed25519 key commands found" 2 "$(wc -l < "$T/ed.sh")"
@@ -119,3 +127,65 @@ check "... and the program prints the first" sh -c "'$BIN' --config '$T/rsa.conf
 chmod 600 "$T/rsa.key"
 printf '[storage]\ndatabse = x\n' > "$T/typo.conf"
 check "... and the typo message" sh -c "'$BIN' --config '$T/typo.conf' stats 2>&1 | grep -qF 'unknown key \"databse\" in section [storage]'"
+
+# section_text NAME: every line of the section; fenced NAME LANG: the lines of its ```LANG blocks
+# ("" for blocks without a language)
+section_text() { awk -v s="## $1" '$0 == s {on = 1; next} /^## / {on = 0} on' "$R"; }
+fenced() { section_text "$1" | awk -v l="$2" '$0 == "```" l {b = 1; next} /^```/ {b = 0} b'; }
+
+# --- (a) the Postfix socket names and the sockets they go with ----------------------------------
+unit_sock=$(sed -n 's/^ListenDatagram=\(..*\)$/\1/p' "$TOP/systemd/tlsrpt-collector.socket")
+check_eq "the shipped socket unit listens on the [collector] socket default" \
+    "socket = $unit_sock" "$("$BIN" --config /dev/null check-config --defaults 2>/dev/null |
+        sed -n '/^\[collector\]/,/^\[/p' | grep -oE '^#? *socket = [^ ]*' | sed 's/^# *//')"
+check "tlsrpt.conf(5) gives the same default" grep -qF "Default: *$unit_sock*" "$TOP/man/tlsrpt.conf.5.scd"
+# The chrooted case (Debian's default): one block sets the unit's drop-in, [collector] socket
+# and main.cf's name, relative to the queue directory.
+chroot_block=$(fenced "Postfix integration" sh)
+dropin=$(echo "$chroot_block" | grep -o 'ListenDatagram=/[^\\ ]*' | cut -d= -f2)
+conf_sock=$(echo "$chroot_block" | grep -o 'socket = /[^\\ ]*' | cut -d' ' -f3)
+pf_rel=$(echo "$chroot_block" | grep -o "smtp_tlsrpt_socket_name = [^' ]*" | cut -d' ' -f3)
+check "README chroot block: a drop-in socket path" test -n "$dropin"
+check_eq "README chroot block: [collector] socket = the drop-in's socket" "$dropin" "$conf_sock"
+check_eq "README chroot block: main.cf's name, under the queue directory, = the drop-in's socket" \
+    "$dropin" "/var/spool/postfix/$pf_rel"
+check "README chroot block: the name is relative" test "${pf_rel#/}" = "$pf_rel"
+first=$(grep -m1 -n 'smtp_tlsrpt_socket_name' "$R" | cut -d: -f1)
+dropin_line=$(grep -m1 -n 'ListenDatagram=/' "$R" | cut -d: -f1)
+check "README: the drop-in comes before the first main.cf socket name" test "$dropin_line" -lt "$first"
+# The unchrooted case: main.cf names the shipped socket.
+plain=$(fenced "Postfix integration" "" | sed -n 's/^smtp_tlsrpt_socket_name = //p')
+check_eq "README main.cf snippet names the shipped socket" "$unit_sock" "$plain"
+# Every socket name in the README is one of the two.
+others=$(grep -o 'smtp_tlsrpt_socket_name = [^ `'"'"']*' "$R" | cut -d' ' -f3 | sort -u |
+    grep -vxF -e "$plain" -e "$pf_rel")
+check_eq "README: no other smtp_tlsrpt_socket_name" "" "$others"
+
+# --- (e) transport = outbox, not outbox alone, keeps mail on the machine ------------------------
+make_pki || exit 1
+start_smtp "$T/smtp" || exit 1
+first_run=$(fenced "First run" ini)
+check "README first run: transport = outbox" grep -qx 'transport = outbox' <<< "$first_run"
+check "README first run: an outbox" grep -q '^outbox = /' <<< "$first_run"
+check "README says outbox alone does not stop delivery" grep -qF \
+    '**`transport = outbox` is what stops mail delivery; `outbox` alone does not.**' "$R"
+ob_case() { # NAME KEY=VALUE...: one report of a.test sent with that configuration
+    local name=$1
+    shift
+    mkdir -p "$T/ob-$name"
+    write_config "$T/ob-$name.conf" storage.database="$T/ob-$name.sqlite" \
+        dkim.key_file="$(dkim_key rsa-sha256)" delivery.dns_servers="127.0.0.1:$DNS_PORT" \
+        delivery.smtp_url="smtp://127.0.0.1:$SMTP_PORT" "$@"
+    "$TOOLS/sample_day" - | grep '"d": "example.com"' | head -n 3 |
+        "$BIN" --config "$T/ob-$name.conf" record --time 2026-11-29T12:00:00Z --now 2026-11-29T12:00:00Z 2> /dev/null
+    "$BIN" --config "$T/ob-$name.conf" --now "$NOW" aggregate 2> /dev/null
+    "$BIN" --config "$T/ob-$name.conf" --now "$NOW" send 2> "$T/ob-$name.log"
+}
+ob_case alone delivery.outbox="$T/ob-alone"
+check_eq "outbox alone: the mail still reaches the SMTP server" 1 "$(ls "$T/smtp" | grep -c '\.eml$')"
+check_eq "outbox alone: ... and a copy is in the outbox" 1 "$(ls "$T/ob-alone" | grep -c '\.eml$')"
+# The README's first-run lines, the outbox moved into $T.
+ob_case readme $(echo "$first_run" | grep ' = ' | sed "s|^\([a-z_]*\) = /var/lib/tlsrpt/outbox|\1 = $T/ob-readme|" |
+    sed 's/^\([a-z_]*\) = \(.*\)$/delivery.\1=\2/')
+check_eq "transport = outbox: no mail reaches the SMTP server" 1 "$(ls "$T/smtp" | grep -c '\.eml$')"
+check_eq "transport = outbox: the message is in the outbox" 1 "$(ls "$T/ob-readme" | grep -c '\.eml$')"
