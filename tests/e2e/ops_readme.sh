@@ -32,9 +32,15 @@ section() {
 # --- a database with the sample day on the README's example date -------------------------------
 # Everything on loopback: dnsmasq answers for the sample domains (one record, the rest
 # NXDOMAIN), mail goes to an outbox.
+# a.test (the troubleshooting filter) names the SMTP sink and the HTTPS sink; b.test has no record.
 . "$(dirname "$0")/lib/reporter.sh"
+make_pki || exit 1
+start_smtp "$T/smtp" || exit 1
+start_https "$T/https" || exit 1
 {
     dns_txt _smtp._tls.example.com "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"
+    dns_txt _smtp._tls.a.test "v=TLSRPTv1; rua=mailto:r@a.test,https://reports.example.test:$HTTPS_PORT/r"
+    echo "address=/reports.example.test/127.0.0.1"
     printf 'local=/%s/\n' example com net org
 } > "$T/records.conf"
 start_dns "$T/records.conf" || exit 1
@@ -162,8 +168,6 @@ others=$(grep -o 'smtp_tlsrpt_socket_name = [^ `'"'"']*' "$R" | cut -d' ' -f3 | 
 check_eq "README: no other smtp_tlsrpt_socket_name" "" "$others"
 
 # --- (e) transport = outbox, not outbox alone, keeps mail on the machine ------------------------
-make_pki || exit 1
-start_smtp "$T/smtp" || exit 1
 first_run=$(fenced "First run" ini)
 check "README first run: transport = outbox" grep -qx 'transport = outbox' <<< "$first_run"
 check "README first run: an outbox" grep -q '^outbox = /' <<< "$first_run"
@@ -189,3 +193,73 @@ ob_case readme $(echo "$first_run" | grep ' = ' | sed "s|^\([a-z_]*\) = /var/lib
     sed 's/^\([a-z_]*\) = \(.*\)$/delivery.\1=\2/')
 check_eq "transport = outbox: no mail reaches the SMTP server" 1 "$(ls "$T/smtp" | grep -c '\.eml$')"
 check_eq "transport = outbox: the message is in the outbox" 1 "$(ls "$T/ob-readme" | grep -c '\.eml$')"
+
+# --- (b) the troubleshooting filter lists a failed destination of a "sent" report ---------------
+# a.test: the SMTP sink refuses (550), the HTTPS sink accepts, so the report is sent and its
+# mailto: destination failed; b.test publishes no record.
+echo 550 > "$T/smtp/mode"
+add_report 2026-11-29 a.test > /dev/null
+add_report 2026-11-29 b.test > /dev/null
+write_config "$T/jq.conf"
+"$BIN" --config "$T/jq.conf" --now "$NOW" send 2> "$T/send.log"
+check_eq "a.test's report counts as sent" sent \
+    "$("$BIN" --config "$T/jq.conf" reports --json | jq -r '.[] | select(.domain == "a.test") | .state')"
+fenced Troubleshooting sh > "$T/filter.sh"
+check "README: the troubleshooting filter found" grep -q '^tlsrpt reports --json | jq' "$T/filter.sh"
+out=$(tlsrpt() { "$BIN" --config "$T/jq.conf" "$@"; }; . "$T/filter.sh")
+check_eq "troubleshooting filter: runs" 0 $?
+echo "$out" > "$T/filter.out"
+check_eq "troubleshooting filter: lists the failed destination and why" 1 "$(jq -c \
+    'select(.domain == "a.test" and .rua == "mailto:r@a.test" and .state == "failed"
+        and (.["last-error"] | startswith("550")))' "$T/filter.out" | wc -l)"
+check_eq "troubleshooting filter: lists the domain without a record" 1 \
+    "$(jq -c 'select(.domain == "b.test" and .state == "no-record")' "$T/filter.out" | wc -l)"
+check_eq "troubleshooting filter: not the destination that accepted" "" \
+    "$(jq -c 'select(.rua | startswith("https:"))' "$T/filter.out")"
+
+# --- (c) every summary field is explained --------------------------------------------------------
+mkdir -p "$T/run"
+write_config "$T/col.conf" storage.database="$T/col.sqlite"
+start_collector "$T/col.conf" "$T/run/c.sock" || exit 1
+"$TOOLS/dgram_send" "$T/run/c.sock" "$DATA"/vectors/libtlsrpt/0[1-3]-*.dgram > /dev/null
+printf 'not json' > "$T/bad.dgram"
+"$TOOLS/dgram_send" "$T/run/c.sock" "$T/bad.dgram" > /dev/null
+wait_for 10 grep -q 'datagram rejected' "$T/collector.log"
+stop_collector
+"$BIN" --config "$T/jq.conf" --now 2026-11-30T06:00:00Z aggregate --day 2026-11-29 --force 2> "$T/agg.log"
+summaries=$(grep -hE 'collector stopped |aggregated day=|send done |send finished ' \
+    "$T/collector.log" "$T/agg.log" "$T/send.log")
+check_eq "the four summary lines" 4 "$(echo "$summaries" | sed 's/=.*//' | sort -u | wc -l)"
+keys=$(echo "$summaries" | grep -oE '(^| )[a-z_]+=' | tr -d ' =' | sort -u)
+check "summary fields found" test "$(echo "$keys" | wc -l)" -ge 25
+for k in $keys; do
+    check "summary field $k explained (README or tlsrpt(8))" sh -c \
+        "grep -qE '\`$k\`|(^|[ (\`])$k=' '$R' || grep -qE '\*$k\*|$k=' '$TOP/man/tlsrpt.8.scd'"
+done
+
+# --- (d) relative links resolve among the installed documentation -------------------------------
+san=""
+case "$BUILD" in */asan) san="SANITIZE=1" ;; esac
+make -s -C "$TOP" BUILD="$BUILD" $san install DESTDIR="$T/stage" PREFIX=/usr > "$T/make.log" 2>&1
+doc=$T/stage/usr/share/doc/tlsrpt
+check "the README is installed" cmp -s "$R" "$doc/README.md"
+links=$(grep -oE '\]\([^)]+\)' "$R" | sed 's/^](//; s/)$//; s/#.*//' | grep -vE '^(https?:|mailto:|$)')
+for l in $links; do
+    check "README link $l: installed next to the README" test -f "$doc/$l"
+done
+check "README: every path it gives in /usr/share/doc/tlsrpt is installed" sh -c "
+    for f in \$(grep -oE '/usr/share/doc/tlsrpt/[A-Za-z0-9._-]+' '$R' | sort -u); do
+        test -f '$T/stage'\$f || { echo \$f; exit 1; }; done"
+
+# --- the backup command ---------------------------------------------------------------------------
+line=$(fenced "Upgrades and backups" sh | grep '^sqlite3 -readonly .*\.backup')
+check "README: the backup command found" test -n "$line"
+line=$(echo "$line" | sed "s|/var/lib/tlsrpt/tlsrpt.sqlite|$T/jq-src.sqlite|; s|/var/backups/tlsrpt.sqlite|$T/backup.sqlite|")
+cp "$T/tlsrpt.sqlite" "$T/jq-src.sqlite"
+(eval "$line")
+check_eq "README backup: exits 0" 0 $?
+check_eq "README backup: a working copy" "$("$BIN" --db "$T/tlsrpt.sqlite" reports --all)" \
+    "$("$BIN" --db "$T/backup.sqlite" reports --all 2>&1)"
+check "README quotes the real downgrade message" sh -c \
+    "grep -qF 'database schema version N is newer than this tlsrpt knows' '$R' &&
+     grep -qF 'database schema version %d is newer than this tlsrpt knows' '$TOP/lib/db.c'"
