@@ -263,3 +263,22 @@ check_eq "README backup: a working copy" "$("$BIN" --db "$T/tlsrpt.sqlite" repor
 check "README quotes the real downgrade message" sh -c \
     "grep -qF 'database schema version N is newer than this tlsrpt knows' '$R' &&
      grep -qF 'database schema version %d is newer than this tlsrpt knows' '$TOP/lib/db.c'"
+
+# --- from source: the build packages go, the libraries the program loads stay -------------------
+src=$(section Installation)
+purged=$(echo "$src" | sed -n '/^apt-get purge/,/[^\\]$/p' | tr -d '\\\n' | sed 's/^apt-get purge//')
+check "README purges build packages" test -n "$purged"
+for p in $purged; do
+    check "README purges $p: a build package of scripts/setup.sh, not a runtime one" sh -c \
+        "sed -n '/^build_pkgs=/,/\"\$/p' '$TOP/scripts/setup.sh' | grep -qw -- '$p'"
+done
+check_eq "README purges every build package of scripts/setup.sh" \
+    "$(sed -n '/^build_pkgs=/,/"$/p' "$TOP/scripts/setup.sh" | sed 's/^build_pkgs="//; s/"$//' | tr ' ' '\n' | grep . | sort | paste -sd' ')" \
+    "$(echo $purged | tr ' ' '\n' | sort | paste -sd' ')"
+# The apt-mark line's package list, for the program under test (apt-mark itself left out).
+keep=$(echo "$src" | sed -n '/^for f in $(ldd/,/xargs apt-mark manual$/p' |
+    sed "s|/usr/sbin/tlsrpt|$BIN|; s/| xargs apt-mark manual$//" | bash)
+for p in libopendkim11 libjansson4 libsqlite3-0 libidn2-0 zlib1g; do
+    check "README keeps $p (apt-mark manual)" grep -qx "$p" <<< "$keep"
+done
+check "README keeps the libcurl package" grep -q '^libcurl' <<< "$keep"
