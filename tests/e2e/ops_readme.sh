@@ -276,7 +276,7 @@ check_eq "README purges every build package of scripts/setup.sh" \
     "$(sed -n '/^build_pkgs=/,/"$/p' "$TOP/scripts/setup.sh" | sed 's/^build_pkgs="//; s/"$//' | tr ' ' '\n' | grep . | sort | paste -sd' ')" \
     "$(echo $purged | tr ' ' '\n' | sort | paste -sd' ')"
 # The apt-mark line's package list, for the program under test (apt-mark itself left out).
-keep=$(echo "$src" | sed -n '/^for f in $(ldd/,/xargs apt-mark manual$/p' |
+keep=$(echo "$src" | sed -n '/^libs=$(ldd/,/xargs apt-mark manual$/p' |
     sed "s|/usr/sbin/tlsrpt|$BIN|; s/| xargs apt-mark manual$//" | bash)
 for p in libopendkim11 libjansson4 libsqlite3-0 libidn2-0 zlib1g; do
     check "README keeps $p (apt-mark manual)" grep -qx "$p" <<< "$keep"
