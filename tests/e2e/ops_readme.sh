@@ -156,6 +156,14 @@ check_eq "README chroot block: [collector] socket = the drop-in's socket" "$drop
 check_eq "README chroot block: main.cf's name, under the queue directory, = the drop-in's socket" \
     "$dropin" "/var/spool/postfix/$pf_rel"
 check "README chroot block: the name is relative" test "${pf_rel#/}" = "$pf_rel"
+# The block's line for tlsrpt.conf, run on the shipped configuration (which already has a
+# [collector] section, every key commented out): the collector then uses the drop-in's socket.
+cp "$TOP/etc/tlsrpt.conf.example" "$T/pf.conf"
+conf_line=$(echo "$chroot_block" | grep '>> /etc/tlsrpt/tlsrpt.conf$' | sed "s|/etc/tlsrpt/tlsrpt.conf|$T/pf.conf|")
+check "README chroot block: the tlsrpt.conf line found" test -n "$conf_line"
+(eval "$conf_line")
+check "README chroot block: on the shipped configuration, the collector uses the drop-in's socket" \
+    grep -qF "receive on $dropin " <<< "$("$BIN" --config "$T/pf.conf" check-config --role collector 2>&1)"
 first=$(grep -m1 -n 'smtp_tlsrpt_socket_name' "$R" | cut -d: -f1)
 dropin_line=$(grep -m1 -n 'ListenDatagram=/' "$R" | cut -d: -f1)
 check "README: the drop-in comes before the first main.cf socket name" test "$dropin_line" -lt "$first"
