@@ -290,3 +290,23 @@ for p in libopendkim11 libjansson4 libsqlite3-0 libidn2-0 zlib1g; do
     check "README keeps $p (apt-mark manual)" grep -qx "$p" <<< "$keep"
 done
 check "README keeps the libcurl package" grep -q '^libcurl' <<< "$keep"
+
+# --- the first run's commands, on yesterday's counters (the real clock), transport = outbox ------
+sed "s|$T/ob-readme.sqlite|$T/first.sqlite|; s|$T/ob-readme\$|$T/first-outbox|" "$T/ob-readme.conf" > "$T/first.conf"
+mkdir -p "$T/first-outbox"
+yesterday=$(date -u -d yesterday +%F)
+"$TOOLS/sample_day" - | grep '"d": "example.com"' | head -n 3 |
+    "$BIN" --config "$T/first.conf" record --time "${yesterday}T12:00:00Z" 2> /dev/null
+n=0
+while IFS= read -r line; do
+    line=${line#runuser -u tlsrpt -- }
+    case "$line" in tlsrpt\ *) ;; *) continue ;; esac
+    line=$(echo "$line" | sed 's/ *#.*$//')
+    n=$((n + 1))
+    (tlsrpt() { "$BIN" --config "$T/first.conf" "$@"; }; eval "$line") > "$T/first.out" 2>&1
+    check_eq "README First run: $line" 0 $?
+    case "$line" in *--dry-run*) cp "$T/first.out" "$T/dry.out" ;; esac
+done < <(section "First run")
+check "README First run: commands found" test "$n" -ge 3
+check "README First run: the dry run says what it would send" grep -q 'action=would-send' "$T/dry.out"
+check_eq "README First run: the dry run sent nothing" "" "$(ls "$T/first-outbox")"
