@@ -8,7 +8,8 @@
 # host's database through its group (setpriv; as root). Everything else is the real tlsrpt.
 # The reporting database then holds exactly the hosts' counters (totals equal the sum of the
 # sources, row for row), pulling again changes nothing, and the cut transfer stored nothing
-# until it is pulled whole.
+# until it is pulled whole. "Pushing with rsync": the reporting host's import script imports
+# the good files, reports the cut one, and exits 0 so that the day's run goes on.
 . "$(dirname "$0")/../lib.sh"
 V="$DATA/vectors/libtlsrpt"
 DAY=2026-11-29
@@ -139,3 +140,20 @@ check "the forced command refuses anything but a day" sh -c \
     "PATH='$T/bin:$PATH' ssh $account@mx1.example.net 'x; id' > /dev/null 2>&1; test \$? -eq 2"
 check "the shipped tlsrpt account could not run it (nologin)" sh -c \
     "PATH='$T/bin:$PATH' ssh tlsrpt@mx1.example.net $DAY 2>&1 | grep -q 'not available'"
+
+# --- README.md "Pushing with rsync": the reporting host's import script ---------------------------
+push=$(awk '/^### Pushing with rsync/ { on = 1; next } on && /^#+ / { exit } on { print }' "$R")
+echo "$push" | awk '/^```sh/ { on = 1; b = ""; next } on && /^```/ { on = 0; if (b ~ /tlsrpt import/) printf "%s", b; next }
+    on { b = b $0 "\n" }' > "$T/import.sh"
+check "README push: the import script found" grep -q 'tlsrpt import "$f"' "$T/import.sh"
+mkdir "$T/incoming"
+sed -i "s|/var/lib/tlsrpt-import/incoming|$T/incoming|; s/^day=.*/day=$DAY/" "$T/import.sh"
+TLSRPT_TEST_DB="$T/mx1/tlsrpt.sqlite" "$T/bin/tlsrpt" export --day "$DAY" --source mx1 > "$T/incoming/mx1-$DAY.gz"
+TLSRPT_TEST_DB="$T/mx2/tlsrpt.sqlite" "$T/bin/tlsrpt" export --day "$DAY" --source mx2 | head -c 300 > "$T/incoming/mx2-$DAY.gz"
+P_DB="$T/pushed.sqlite"
+tlsrpt --db "$P_DB" stats > /dev/null 2>&1
+PATH="$T/bin:$PATH" TLSRPT_TEST_DB="$P_DB" sh "$T/import.sh" 2> "$T/import.log"
+check_eq "README push: the import script exits 0 with a cut file among the good ones" 0 $?
+check "README push: ... says which failed" grep -q "importing $T/incoming/mx2-$DAY.gz failed" "$T/import.log"
+check_eq "README push: mx1's counters imported row for row" "$(rows "$T/mx1/tlsrpt.sqlite" '')" "$(rows "$P_DB" mx1)"
+check_eq "README push: nothing of the cut file" 0 "$(sum "$P_DB" mx2)"
