@@ -67,11 +67,11 @@ const struct config_key config_keys[] = {
      "d= of the DKIM signature (empty: the domain of from)", value_domain},
     {"dkim", "selector", CT_STRING, OFF(dkim_selector), "", 0, 0, NULL,
      "s= of the DKIM signature (required for mail reports); several keys: one selector each,"
-     " in key_file's order", value_dkim_selector},
+     " in key_file's order", value_dkim_selectors},
     {"dkim", "key_file", CT_STRING, OFF(dkim_key_file), "", 0, 0, NULL,
      "PEM private key (RSA or Ed25519), not readable by others (required for mail reports);"
      " several keys (e.g. RSA and Ed25519): every report gets one signature per key",
-     value_abs_path},
+     value_abs_paths},
     {"dkim", "algorithm", CT_LIST, OFF(dkim_algorithm), "rsa-sha256", 0, 0,
      "rsa-sha256 ed25519-sha256", "signing algorithm of each key, in key_file's order;"
      " a key without an entry signs with its own type's"},

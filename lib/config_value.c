@@ -62,6 +62,38 @@ int value_dkim_selector(const char *s, char *why, size_t size)
     return 0;
 }
 
+/* Applies check to each item of a blank- or comma-separated list (as config_list_next splits
+ * it), naming the item that fails. */
+static int each_item(const char *s, config_check_fn *check, char *why, size_t size)
+{
+    char item[1024], inner[400];
+    for (const char *p = s;;) {
+        p += strspn(p, ", \t");
+        size_t n = strcspn(p, ", \t");
+        if (n == 0)
+            return 0;
+        snprintf(item, sizeof item, "%.*s", (int)n, p);
+        if (check(item, inner, sizeof inner) != 0) {
+            if (strcmp(item, s) == 0) /* the whole value: the caller names it already */
+                snprintf(why, size, "%s", inner);
+            else
+                snprintf(why, size, "\"%.200s\": %s", item, inner);
+            return -1;
+        }
+        p += n;
+    }
+}
+
+int value_dkim_selectors(const char *s, char *why, size_t size)
+{
+    return each_item(s, value_dkim_selector, why, size);
+}
+
+int value_abs_paths(const char *s, char *why, size_t size)
+{
+    return each_item(s, value_abs_path, why, size);
+}
+
 int value_domain(const char *s, char *why, size_t size)
 {
     char out[DOMAIN_MAX];

@@ -14,6 +14,9 @@ typedef int config_check_fn(const char *value, char *why, size_t whysize);
 /* A DKIM selector, RFC 6376 §3.1: sub-domain *("." sub-domain), each sub-domain letters,
  * digits and inner hyphens (RFC 5321 Let-dig [Ldh-str]), at most 63 characters. */
 config_check_fn value_dkim_selector;
+/* Lists of them, blank- or comma-separated ([dkim] selector and key_file: one per key). */
+config_check_fn value_dkim_selectors;
+config_check_fn value_abs_paths;
 /* A domain name as lib/domain.c normalises it (IDN allowed). */
 config_check_fn value_domain;
 /* An e-mail address as RFC 8460 §4.4 wants contact-info: an addr-spec with a dot-atom local
