@@ -111,7 +111,11 @@ static void check_transport(struct checks *c, const struct config *cfg)
             checks_warn(c, "[delivery] smtp_password_file: ignored while [delivery] smtp_user is "
                            "not set");
         char *pw = checks_secret_file(c, "[delivery] smtp_password_file", cfg->smtp_password_file);
-        if (pw != NULL)
+        /* send uses the first line (reporter/smtp.c): an empty one is no password. */
+        if (pw != NULL && (pw[0] == '\r' || pw[0] == '\n'))
+            checks_error(c, "[delivery] smtp_password_file %s: empty (the password is its "
+                            "first line)", cfg->smtp_password_file);
+        else if (pw != NULL)
             checks_ok(c, "[delivery] smtp_password_file %s: readable by us only",
                       cfg->smtp_password_file);
         free(pw);

@@ -180,6 +180,13 @@ write_conf "$T/pw.conf" "dkim|key_file = $T/rsa.key" "delivery|smtp_user = repor
     "delivery|smtp_password_file = $T/pw"
 expect "world-readable password file refused" 1 \
     'error: \[delivery\] smtp_password_file .*readable or writable by others' "$T/pw.conf"
+printf '\nsecret\n' > "$T/pw-empty"
+chmod 600 "$T/pw-empty"
+write_conf "$T/pw-empty.conf" "dkim|key_file = $T/rsa.key" "delivery|smtp_user = reports" \
+    "delivery|smtp_password_file = $T/pw-empty"
+expect "password file whose first line (what send uses) is empty" 1 \
+    'error: \[delivery\] smtp_password_file .*: empty \(the password is its first line\)' \
+    "$T/pw-empty.conf"
 echo "not a certificate" > "$T/ca.pem"
 write_conf "$T/ca.conf" "dkim|key_file = $T/rsa.key" "delivery|https_ca_file = $T/ca.pem"
 expect "a CA file without certificates" 1 'error: \[delivery\] https_ca_file .*no PEM certificate' \
