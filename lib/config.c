@@ -23,7 +23,7 @@ const struct config_key config_keys[] = {
      "days of counters and reports kept; older ones are pruned by aggregate"},
 
     {"collector", "socket", CT_STRING, OFF(socket), "/run/tlsrpt/collector.sock", 0, 0, NULL,
-     "AF_UNIX datagram socket the MTA writes to", value_abs_path},
+     "AF_UNIX datagram socket the MTA writes to", value_socket_path},
     {"collector", "socket_mode", CT_MODE, OFF(socket_mode), "0660", 0, 0775, NULL,
      "permissions of the socket (octal; never world-writable)"},
     {"collector", "socket_group", CT_STRING, OFF(socket_group), "", 0, 0, NULL,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/un.h>
 
 #include "domain.h"
 #include "utf8.h"
@@ -247,6 +248,17 @@ int value_abs_path(const char *s, char *why, size_t size)
         return fail(why, size, "not an absolute path (the daily run's working directory is "
                                "\"/\"): start it with '/'");
     return no_controls(s, why, size);
+}
+
+int value_socket_path(const char *s, char *why, size_t size)
+{
+    struct sockaddr_un sa;
+    if (strlen(s) >= sizeof sa.sun_path) {
+        snprintf(why, size, "longer than an AF_UNIX socket path may be (%zu bytes)",
+                 sizeof sa.sun_path - 1);
+        return -1;
+    }
+    return value_abs_path(s, why, size);
 }
 
 int value_text(const char *s, char *why, size_t size)

@@ -28,6 +28,8 @@ config_check_fn value_smtp_url;
 /* An absolute path without control characters: the daily run (systemd, working directory
  * "/") and a check-config in a shell must mean the same file. */
 config_check_fn value_abs_path;
+/* An absolute path that fits an AF_UNIX socket address (at most 107 bytes). */
+config_check_fn value_socket_path;
 /* A path without control characters (relative paths allowed, e.g. --db ./x.sqlite). */
 config_check_fn value_path;
 /* UTF-8 text without control characters (it goes into report JSON and mail headers). */

@@ -55,6 +55,14 @@ static const struct {
     {"absolute path", value_abs_path, "/etc/tlsrpt/key.pem", 1, NULL},
     {"relative path refused", value_abs_path, "key.pem", 0, "absolute"},
     {"path with a newline", value_abs_path, "/a\nb", 0, "control"},
+    {"socket path", value_socket_path, "/run/tlsrpt/collector.sock", 1, NULL},
+    {"socket path of 107 bytes", value_socket_path,
+     "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaa", 1, NULL},
+    {"socket path of 108 bytes", value_socket_path,
+     "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaa", 0, "107 bytes"},
+    {"relative socket path", value_socket_path, "collector.sock", 0, "absolute"},
     {"relative database path allowed", value_path, "./x.sqlite", 1, NULL},
     {"text UTF-8", value_text, "B\xc3\xbc" "cher AG", 1, NULL},
     {"text Latin-1", value_text, "Caf\xe9", 0, "UTF-8"},
