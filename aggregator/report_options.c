@@ -4,37 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/config_value.h"
 #include "lib/detail_field.h"
 #include "lib/policy_type.h"
-#include "lib/utf8.h"
-
-/* RFC 5322 atext, plus '.' between atoms (a dot-atom local part). */
-static int local_part_ok(const char *s, size_t n)
-{
-    if (n == 0 || n > 64 || s[0] == '.' || s[n - 1] == '.')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL)
-            continue;
-        if (c == '.' && s[i + 1] != '.')
-            continue;
-        return 0;
-    }
-    return 1;
-}
-
-/* contact-info must be an addr-spec (RFC 8460 §4.4): a dot-atom local part and a domain. */
-static int contact_ok(const char *addr)
-{
-    const char *at = strrchr(addr, '@');
-    char dom[DOMAIN_MAX];
-    const char *why;
-    if (at == NULL || !local_part_ok(addr, (size_t)(at - addr)))
-        return 0;
-    return domain_normalize(at + 1, strlen(at + 1), dom, &why) == 0;
-}
 
 int report_options_load(const struct config *cfg, struct report_options *opt,
                         char submitter[DOMAIN_MAX], char *err, size_t errsize)
@@ -43,14 +15,17 @@ int report_options_load(const struct config *cfg, struct report_options *opt,
     const char *cur, *why;
     memset(opt, 0, sizeof *opt);
 
-    size_t n = strlen(cfg->organization_name);
-    if (n == 0 || utf8_valid_prefix(cfg->organization_name, n) != n) {
-        snprintf(err, errsize, "[report] organization_name must be non-empty UTF-8 text");
+    /* The configuration reader checked what the file set; these are the derived values too
+     * (the host name, postmaster@ its domain), with the same checks (lib/config_value.h). */
+    char bad[400];
+    if (cfg->organization_name[0] == '\0' ||
+        value_text(cfg->organization_name, bad, sizeof bad) != 0) {
+        snprintf(err, errsize, "[report] organization_name must be non-empty UTF-8 text "
+                 "without control characters");
         return -1;
     }
-    if (!contact_ok(cfg->contact_info)) {
-        snprintf(err, errsize, "[report] contact_info \"%.100s\" is not an e-mail address "
-                 "(local-part@domain)", cfg->contact_info);
+    if (value_addr_spec(cfg->contact_info, bad, sizeof bad) != 0) {
+        snprintf(err, errsize, "[report] contact_info: \"%.100s\": %s", cfg->contact_info, bad);
         return -1;
     }
     if (domain_normalize(cfg->submitter, strlen(cfg->submitter), submitter, &why) != 0) {

@@ -27,7 +27,8 @@ static void print_defaults(FILE *out)
     const char *section = "";
     fprintf(out, "# /etc/tlsrpt/tlsrpt.conf: configuration of tlsrpt(8); see tlsrpt.conf(5).\n"
                  "# Every key is shown commented out with its default value; an empty default\n"
-                 "# means \"not set\" or \"derived\", as its description says.\n"
+                 "# means \"not set\" or \"derived\", as its description says. Comments are\n"
+                 "# whole lines starting with # or ;, never after a value (an error there).\n"
                  "# Check a configuration with: tlsrpt --config FILE check-config\n");
     for (size_t i = 0; i < config_key_count; i++) {
         const struct config_key *k = &config_keys[i];

@@ -158,6 +158,38 @@ static void dir_of(const char *path, char *out, size_t size)
         snprintf(out, size, "%.*s", (int)(slash - path), path);
 }
 
+/* A directory that is missing: can it be created? When its nearest existing ancestor is
+ * writable, a warning (required: an error saying to create it), otherwise an error. */
+static void dir_missing(struct checks *c, const char *key, const char *path,
+                        const char *missing_note, int required)
+{
+    struct stat st;
+    char anc[4096];
+    bcopy_str(anc, sizeof anc, path);
+    for (;;) {
+        char up[4096];
+        dir_of(anc, up, sizeof up);
+        if (strcmp(up, anc) == 0)
+            break;
+        bcopy_str(anc, sizeof anc, up);
+        if (stat(anc, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+            break;
+    }
+    if (stat(anc, &st) == 0 && S_ISDIR(st.st_mode) && access(anc, W_OK | X_OK) == 0) {
+        if (required)
+            checks_error(c, "%s %s: directory does not exist; create it, owned by the service "
+                            "user (%s)", key, path, missing_note);
+        else
+            checks_warn(c, "%s %s: directory does not exist yet (%s)", key, path, missing_note);
+    } else {
+        checks_error(c, "%s %s: directory does not exist and cannot be created (%s is %s)", key,
+                     path, anc,
+                     stat(anc, &st) != 0 ? strerror(errno)
+                     : !S_ISDIR(st.st_mode) ? "not a directory"
+                                            : "not writable");
+    }
+}
+
 void checks_dir(struct checks *c, const char *key, const char *path, const char *missing_note)
 {
     struct stat st;
@@ -174,26 +206,7 @@ void checks_dir(struct checks *c, const char *key, const char *path, const char 
         checks_error(c, "%s %s: %s", key, path, strerror(errno));
         return;
     }
-    /* Missing: could it be created? Walk up to the nearest existing ancestor. */
-    char anc[4096];
-    bcopy_str(anc, sizeof anc, path);
-    for (;;) {
-        char up[4096];
-        dir_of(anc, up, sizeof up);
-        if (strcmp(up, anc) == 0)
-            break;
-        bcopy_str(anc, sizeof anc, up);
-        if (stat(anc, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
-            break;
-    }
-    if (stat(anc, &st) == 0 && S_ISDIR(st.st_mode) && access(anc, W_OK | X_OK) == 0)
-        checks_warn(c, "%s %s: directory does not exist yet (%s)", key, path, missing_note);
-    else
-        checks_error(c, "%s %s: directory does not exist and cannot be created (%s is %s)", key,
-                     path, anc,
-                     stat(anc, &st) != 0 ? strerror(errno)
-                     : !S_ISDIR(st.st_mode) ? "not a directory"
-                                            : "not writable");
+    dir_missing(c, key, path, missing_note, 0);
 }
 
 void checks_database(struct checks *c, const char *path)
@@ -211,11 +224,15 @@ void checks_database(struct checks *c, const char *path)
             checks_error(c, "%s %s: %s", key, path, strerror(errno));
             return;
         }
+        /* tlsrpt creates the file, never its directory: a missing one stops the collector. */
         if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && access(dir, W_OK | X_OK) == 0)
             checks_ok(c, "%s %s: does not exist yet; will be created", key, path);
+        else if (stat(dir, &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
+            dir_missing(c, key, dir,
+                        "mkdir -p and chown, or let systemd's StateDirectory=tlsrpt or "
+                        "tmpfiles.d create it; tlsrpt does not", 1);
         else
-            checks_dir(c, key, dir,
-                       "systemd's StateDirectory=tlsrpt or tmpfiles.d create it; tlsrpt does not");
+            checks_dir(c, key, dir, "");
         return;
     }
     if (!S_ISREG(st.st_mode)) {
@@ -259,6 +276,17 @@ void checks_database(struct checks *c, const char *path)
         checks_ok(c, "%s %s: writable; schema version %d", key, path, v);
 }
 
+/* Whether we may unlink the socket sock (stat of it) in dir, as the collector does before it
+ * binds: dir writable, and in a sticky directory the socket or the directory is ours. */
+static int stale_replaceable(const char *dir, const struct stat *sock)
+{
+    struct stat d;
+    uid_t me = geteuid();
+    if (access(dir, W_OK | X_OK) != 0 || stat(dir, &d) != 0)
+        return 0;
+    return !(d.st_mode & S_ISVTX) || me == 0 || sock->st_uid == me || d.st_uid == me;
+}
+
 void checks_socket(struct checks *c, const char *path)
 {
     static const char key[] = "[collector] socket";
@@ -280,13 +308,28 @@ void checks_socket(struct checks *c, const char *path)
         sa.sun_family = AF_UNIX;
         memcpy(sa.sun_path, path, strlen(path) + 1);
         int live = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+        int probe_errno = errno;
         if (fd >= 0)
             close(fd);
+        /* As the collector judges it (collector/listener.c): only "connection refused" is a
+         * stale socket; another error makes the collector refuse to start. */
+        if (!live && probe_errno != ECONNREFUSED) {
+            checks_error(c, "%s %s: cannot probe the socket: %s; the collector would refuse to "
+                            "start (check the socket's owner and mode, or remove it)", key, path,
+                         strerror(probe_errno));
+            return;
+        }
+        dir_of(path, dir, sizeof dir);
         if (live)
             checks_ok(c, "%s %s: a collector is listening", key, path);
-        else
+        else if (stale_replaceable(dir, &st))
             checks_ok(c, "%s %s: stale socket; the collector replaces it when it starts", key,
                       path);
+        else
+            checks_error(c, "%s %s: stale socket that this user cannot replace (the directory %s "
+                            "is not writable, or sticky and the socket not ours); remove it "
+                            "(rm %s) or give the directory to the service user", key, path, dir,
+                         path);
         return;
     }
     dir_of(path, dir, sizeof dir);

@@ -2,11 +2,13 @@
  * `tlsrpt check-config` and, alone, by `tlsrpt send --check`. Where `send` itself refuses to
  * start, it uses the same functions (reporter/dkim.c dkim_signer_from_key, reporter/dns.c
  * dns_servers_check, reporter/outbox.c outbox_check), so a configuration that passes here
- * does not fail there, and the messages are the same. */
+ * does not fail there, and the messages are the same; [report] is checked by aggregate's
+ * report_options_load. The syntax of each value was checked by the configuration reader. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "aggregator/report_options.h"
 #include "cli/checks.h"
 #include "lib/clock.h"
 #include "reporter/dkim.h"
@@ -21,16 +23,17 @@ static const char *domain_of(const char *addr)
 
 static void check_report(struct checks *c, const struct config *cfg)
 {
-    if (strchr(cfg->contact_info, '@') == NULL)
-        checks_warn(c, "[report] contact_info %s: not an email address", cfg->contact_info);
+    /* What aggregate checks before it builds a report, derived values included. */
+    struct report_options opt;
+    char submitter[DOMAIN_MAX], err[512];
+    if (report_options_load(cfg, &opt, submitter, err, sizeof err) != 0)
+        checks_error(c, "%s", err);
     if (strcasecmp(cfg->submitter, domain_of(cfg->contact_info)) != 0)
         checks_error(c, "[report] submitter %s: must be the domain of [report] contact_info (%s), "
                         "RFC 8460 section 5.3", cfg->submitter, cfg->contact_info);
     if (strchr(domain_of(cfg->contact_info), '.') == NULL)
         checks_warn(c, "[report] contact_info %s: the domain has no dot (derived from the host "
                        "name?); set [report] contact_info", cfg->contact_info);
-    if (cfg->policy_types[0] == '\0')
-        checks_warn(c, "[report] policy_types: empty; no report will be built");
 }
 
 static void check_dkim(struct checks *c, const struct config *cfg)
@@ -89,10 +92,9 @@ static void check_dkim(struct checks *c, const struct config *cfg)
 
 static void check_transport(struct checks *c, const struct config *cfg)
 {
+    /* The syntax of every value (smtp_url, from, sendmail_command...) was checked when the
+     * configuration was read (lib/config_value.h), for every command alike. */
     if (strcmp(cfg->transport, "smtp") == 0) {
-        if (strncmp(cfg->smtp_url, "smtp://", 7) != 0 && strncmp(cfg->smtp_url, "smtps://", 8) != 0)
-            checks_error(c, "[delivery] smtp_url %s: must start with smtp:// or smtps://",
-                         cfg->smtp_url);
         if (cfg->smtp_user[0] && strncmp(cfg->smtp_url, "smtp://", 7) == 0 &&
             strcmp(cfg->smtp_starttls, "required") != 0)
             checks_warn(c, "[delivery] smtp_starttls %s: the AUTH password may cross the network "
@@ -101,8 +103,6 @@ static void check_transport(struct checks *c, const struct config *cfg)
             checks_ca_file(c, "[delivery] smtp_ca_file", cfg->smtp_ca_file);
     } else if (strcmp(cfg->transport, "sendmail") == 0) {
         checks_command(c, "[delivery] sendmail_command", cfg->sendmail_command);
-        if (strstr(cfg->sendmail_command, "{rcpt}") == NULL)
-            checks_error(c, "[delivery] sendmail_command: must contain {rcpt}");
     }
     if (cfg->smtp_user[0] && cfg->smtp_password_file[0] == '\0')
         checks_error(c, "[delivery] smtp_password_file: required when [delivery] smtp_user is set");
@@ -111,7 +111,11 @@ static void check_transport(struct checks *c, const struct config *cfg)
             checks_warn(c, "[delivery] smtp_password_file: ignored while [delivery] smtp_user is "
                            "not set");
         char *pw = checks_secret_file(c, "[delivery] smtp_password_file", cfg->smtp_password_file);
-        if (pw != NULL)
+        /* send uses the first line (reporter/smtp.c): an empty one is no password. */
+        if (pw != NULL && (pw[0] == '\r' || pw[0] == '\n'))
+            checks_error(c, "[delivery] smtp_password_file %s: empty (the password is its "
+                            "first line)", cfg->smtp_password_file);
+        else if (pw != NULL)
             checks_ok(c, "[delivery] smtp_password_file %s: readable by us only",
                       cfg->smtp_password_file);
         free(pw);
@@ -121,8 +125,8 @@ static void check_transport(struct checks *c, const struct config *cfg)
 static void check_delivery(struct checks *c, const struct config *cfg)
 {
     char err[512];
-    if (strchr(cfg->from, '@') == NULL)
-        checks_error(c, "[delivery] from %s: not an email address", cfg->from);
+    if (value_addr_spec(cfg->from, err, sizeof err) != 0) /* derived from contact_info */
+        checks_error(c, "[delivery] from: \"%s\": %s", cfg->from, err);
     check_transport(c, cfg);
     if (cfg->https_ca_file[0])
         checks_ca_file(c, "[delivery] https_ca_file", cfg->https_ca_file);

@@ -133,6 +133,13 @@ static int take_globals(struct globals *g, int argc, char **argv)
     return out;
 }
 
+/* Every error of the configuration file, one line each (config_load_each). */
+static void log_config_error(void *ctx, const char *message)
+{
+    (void)ctx;
+    log_error("%s", message);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -211,8 +218,7 @@ int main(int argc, char **argv)
     struct config cfg;
     char err[1024];
     config_defaults(&cfg);
-    if (config_load(&cfg, g.config_path, err, sizeof err) != 0) {
-        log_error("%s", err);
+    if (config_load_each(&cfg, g.config_path, log_config_error, NULL) != 0) {
         config_free(&cfg);
         return EXIT_ERROR;
     }

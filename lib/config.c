@@ -18,18 +18,19 @@
  * documents the same keys; a test checks that none is missing there. */
 const struct config_key config_keys[] = {
     {"storage", "database", CT_STRING, OFF(database), "/var/lib/tlsrpt/tlsrpt.sqlite", 0, 0, NULL,
-     "SQLite database file (counters, reports, deliveries)"},
+     "SQLite database file (counters, reports, deliveries)", value_path},
     {"storage", "retention_days", CT_INT, OFF(retention_days), "30", 1, 36500, NULL,
      "days of counters and reports kept; older ones are pruned by aggregate"},
 
     {"collector", "socket", CT_STRING, OFF(socket), "/run/tlsrpt/collector.sock", 0, 0, NULL,
-     "AF_UNIX datagram socket the MTA writes to"},
+     "AF_UNIX datagram socket the MTA writes to", value_socket_path},
     {"collector", "socket_mode", CT_MODE, OFF(socket_mode), "0660", 0, 0775, NULL,
      "permissions of the socket (octal; never world-writable)"},
     {"collector", "socket_group", CT_STRING, OFF(socket_group), "", 0, 0, NULL,
-     "group that owns the socket, e.g. postfix, or a numeric gid (empty: the collector's group)"},
+     "group that owns the socket, e.g. postfix, or a numeric gid (empty: the collector's group)",
+     value_account},
     {"collector", "user", CT_STRING, OFF(user), "", 0, 0, NULL,
-     "when started as root, drop to this user after binding the socket"},
+     "when started as root, drop to this user after binding the socket", value_account},
     {"collector", "flush_interval", CT_DURATION, OFF(flush_interval_ms), "1s", 10, DAY_MS, NULL,
      "how often counters are committed to the database"},
     {"collector", "max_pending", CT_SIZE, OFF(max_pending), "256M", 1L << 20, 1L << 36, NULL,
@@ -38,16 +39,17 @@ const struct config_key config_keys[] = {
     {"collector", "summary_interval", CT_DURATION, OFF(summary_interval_ms), "5m", 1000, DAY_MS,
      NULL, "how often a one-line summary (received, stored, rejected) is logged"},
     {"collector", "dump_invalid_dir", CT_STRING, OFF(dump_invalid_dir), "", 0, 0, NULL,
-     "directory where rejected datagrams are written (empty: not kept)"},
+     "directory where rejected datagrams are written (empty: not kept)", value_abs_path},
     {"collector", "log_file", CT_STRING, OFF(log_file), "", 0, 0, NULL,
-     "log to this file instead of stderr; reopened on SIGHUP"},
+     "log to this file instead of stderr; reopened on SIGHUP", value_abs_path},
 
     {"report", "organization_name", CT_STRING, OFF(organization_name), "", 0, 0, NULL,
-     "organization-name in reports (empty: the host name)"},
+     "organization-name in reports (empty: the host name)", value_text},
     {"report", "contact_info", CT_STRING, OFF(contact_info), "", 0, 0, NULL,
-     "contact-info address in reports (empty: postmaster@ the host's domain)"},
+     "contact-info address in reports (empty: postmaster@ the host's domain)", value_addr_spec},
     {"report", "submitter", CT_STRING, OFF(submitter), "", 0, 0, NULL,
-     "submitter domain for file names and headers (empty: the domain of contact_info)"},
+     "submitter domain for file names and headers (empty: the domain of contact_info)",
+     value_domain},
     {"report", "policy_types", CT_LIST, OFF(policy_types), "sts tlsa no-policy-found", 0, 0,
      "sts tlsa no-policy-found", "policy types that are reported"},
     {"report", "skip_success_only", CT_BOOL, OFF(skip_success_only), "no", 0, 0, NULL,
@@ -62,36 +64,37 @@ const struct config_key config_keys[] = {
      "largest compressed report; details are trimmed to fit"},
 
     {"dkim", "domain", CT_STRING, OFF(dkim_domain), "", 0, 0, NULL,
-     "d= of the DKIM signature (empty: the domain of from)"},
+     "d= of the DKIM signature (empty: the domain of from)", value_domain},
     {"dkim", "selector", CT_STRING, OFF(dkim_selector), "", 0, 0, NULL,
      "s= of the DKIM signature (required for mail reports); several keys: one selector each,"
-     " in key_file's order"},
+     " in key_file's order", value_dkim_selectors},
     {"dkim", "key_file", CT_STRING, OFF(dkim_key_file), "", 0, 0, NULL,
      "PEM private key (RSA or Ed25519), not readable by others (required for mail reports);"
-     " several keys (e.g. RSA and Ed25519): every report gets one signature per key"},
+     " several keys (e.g. RSA and Ed25519): every report gets one signature per key",
+     value_abs_paths},
     {"dkim", "algorithm", CT_LIST, OFF(dkim_algorithm), "rsa-sha256", 0, 0,
      "rsa-sha256 ed25519-sha256", "signing algorithm of each key, in key_file's order;"
      " a key without an entry signs with its own type's"},
 
     {"delivery", "from", CT_STRING, OFF(from), "", 0, 0, NULL,
-     "From address of report mail (empty: contact_info)"},
+     "From address of report mail (empty: contact_info)", value_addr_spec},
     {"delivery", "transport", CT_ENUM, OFF(transport), "smtp", 0, 0, "smtp sendmail outbox",
      "how mailto: reports leave: SMTP, the sendmail command, or only the outbox directory"},
     {"delivery", "smtp_url", CT_STRING, OFF(smtp_url), "smtp://localhost:25", 0, 0, NULL,
-     "relay for report mail (smtp:// or smtps://)"},
+     "relay for report mail (smtp:// or smtps://)", value_smtp_url},
     {"delivery", "smtp_starttls", CT_ENUM, OFF(smtp_starttls), "try", 0, 0, "try required no",
      "STARTTLS towards the relay"},
     {"delivery", "smtp_user", CT_STRING, OFF(smtp_user), "", 0, 0, NULL,
-     "SMTP AUTH user (empty: no AUTH)"},
+     "SMTP AUTH user (empty: no AUTH)", value_text},
     {"delivery", "smtp_password_file", CT_STRING, OFF(smtp_password_file), "", 0, 0, NULL,
-     "file holding the SMTP AUTH password"},
+     "file holding the SMTP AUTH password", value_abs_path},
     {"delivery", "smtp_ca_file", CT_STRING, OFF(smtp_ca_file), "", 0, 0, NULL,
-     "CA bundle for the relay's certificate (empty: system CAs)"},
+     "CA bundle for the relay's certificate (empty: system CAs)", value_abs_path},
     {"delivery", "sendmail_command", CT_STRING, OFF(sendmail_command),
      "/usr/sbin/sendmail -i -f {from} -- {rcpt}", 0, 0, NULL,
-     "command for transport = sendmail; {from} and {rcpt} are replaced"},
+     "command for transport = sendmail; {from} and {rcpt} are replaced", value_sendmail_command},
     {"delivery", "https_ca_file", CT_STRING, OFF(https_ca_file), "", 0, 0, NULL,
-     "CA bundle for https: rua endpoints (empty: system CAs)"},
+     "CA bundle for https: rua endpoints (empty: system CAs)", value_abs_path},
     {"delivery", "connect_timeout", CT_DURATION, OFF(connect_timeout_ms), "15s", 100, DAY_MS, NULL,
      "connection timeout of one delivery attempt"},
     {"delivery", "timeout", CT_DURATION, OFF(timeout_ms), "60s", 100, DAY_MS, NULL,
@@ -111,7 +114,7 @@ const struct config_key config_keys[] = {
     {"delivery", "max_rua", CT_INT, OFF(max_rua), "10", 1, 100, NULL,
      "distinct rua URIs of one record that are used"},
     {"delivery", "outbox", CT_STRING, OFF(outbox), "", 0, 0, NULL,
-     "also write each signed .eml and .json.gz here"},
+     "also write each signed .eml and .json.gz here", value_abs_path},
 };
 const size_t config_key_count = sizeof config_keys / sizeof config_keys[0];
 
@@ -240,6 +243,69 @@ static int word_in(const char *choices, const char *word)
     return choices != NULL && config_list_has(choices, word);
 }
 
+/* A duration in the largest unit that divides it exactly, as the defaults are written. */
+static void format_duration(long v, char *out, size_t size)
+{
+    static const struct { long mul; const char *unit; } units[] = {
+        {86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
+    if (v == 0) {
+        snprintf(out, size, "0");
+        return;
+    }
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (v % units[i].mul == 0) {
+            snprintf(out, size, "%ld%s", v / units[i].mul, units[i].unit);
+            return;
+        }
+    }
+}
+
+/* A size the same way: 5M, 512k. */
+static void format_size(long v, char *out, size_t size)
+{
+    static const struct { long mul; const char *unit; } units[] = {
+        {1L << 30, "G"}, {1L << 20, "M"}, {1L << 10, "k"}, {1, ""}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (v % units[i].mul == 0 && (v != 0 || units[i].mul == 1)) {
+            snprintf(out, size, "%ld%s", v / units[i].mul, units[i].unit);
+            return;
+        }
+    }
+}
+
+static void format_number(const struct config_key *k, long v, char *out, size_t size)
+{
+    if (k->type == CT_DURATION)
+        format_duration(v, out, size);
+    else if (k->type == CT_SIZE)
+        format_size(v, out, size);
+    else
+        snprintf(out, size, "%ld", v);
+}
+
+/* The key's own syntax check, on the value or on each item of a list. */
+static int value_check(const struct config_key *k, const char *value, char *err, size_t errsize)
+{
+    char why[400];
+    if (k->check == NULL || value[0] == '\0')
+        return 0;
+    if (k->type != CT_LIST) {
+        if (k->check(value, why, sizeof why) == 0)
+            return 0;
+        seterr(err, errsize, "[%s] %s: \"%.200s\": %s", k->section, k->name, value, why);
+        return -1;
+    }
+    char item[4096];
+    const char *cur = value;
+    while (config_list_next(&cur, item, sizeof item)) {
+        if (k->check(item, why, sizeof why) != 0) {
+            seterr(err, errsize, "[%s] %s: \"%.200s\": %s", k->section, k->name, item, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int key_set(struct config *cfg, const struct config_key *k, const char *value, char *err,
                    size_t errsize)
 {
@@ -248,6 +314,8 @@ static int key_set(struct config *cfg, const struct config_key *k, const char *v
 
     switch (k->type) {
     case CT_STRING:
+        if (value_check(k, value, err, errsize) != 0)
+            return -1;
         break;
     case CT_ENUM:
         if (!word_in(k->choices, value)) {
@@ -266,6 +334,8 @@ static int key_set(struct config *cfg, const struct config_key *k, const char *v
                 return -1;
             }
         }
+        if (value_check(k, value, err, errsize) != 0)
+            return -1;
         break;
     }
     case CT_BOOL: {
@@ -282,8 +352,8 @@ static int key_set(struct config *cfg, const struct config_key *k, const char *v
         errno = 0;
         v = strtol(value, &end, 8);
         if (errno || end == value || *end || v < 0 || v > 0777) {
-            seterr(err, errsize, "[%s] %s: \"%s\" is not an octal mode", k->section, k->name,
-                   value);
+            seterr(err, errsize, "[%s] %s: \"%s\" is not an octal mode (0000 to 0777)",
+                   k->section, k->name, value);
             return -1;
         }
         if (v & 0002) {
@@ -309,7 +379,11 @@ static int key_set(struct config *cfg, const struct config_key *k, const char *v
             return -1;
         }
         if (v < k->min || v > k->max) {
-            seterr(err, errsize, "[%s] %s: \"%s\" is out of range", k->section, k->name, value);
+            char lo[32], hi[32];
+            format_number(k, k->min, lo, sizeof lo);
+            format_number(k, k->max, hi, sizeof hi);
+            seterr(err, errsize, "[%s] %s: \"%s\" is out of range: %s to %s", k->section,
+                   k->name, value, lo, hi);
             return -1;
         }
         *(long *)field = v;
@@ -338,12 +412,68 @@ static int section_known(const char *section)
     return 0;
 }
 
+/* How many edits away a suggestion may be: 1 for short words, 2 for longer ones, a third of
+ * the length for long ones. */
+static size_t near_enough(const char *word)
+{
+    size_t n = strlen(word);
+    return n <= 4 ? 1 : n <= 9 ? 2 : n / 3;
+}
+
+/* ", did you mean [x]?" for an unknown section, or "" */
+static void suggest_section(const char *name, char *out, size_t size)
+{
+    const char *best = NULL;
+    size_t best_d = near_enough(name) + 1;
+    out[0] = '\0';
+    for (size_t i = 0; i < config_key_count; i++) {
+        size_t d = value_edit_distance(name, config_keys[i].section, best_d - 1);
+        if (d < best_d) {
+            best_d = d;
+            best = config_keys[i].section;
+        }
+    }
+    if (best != NULL)
+        snprintf(out, size, "; did you mean [%s]?", best);
+}
+
+/* "; did you mean x?" for an unknown key of section: the nearest key of that section, or the
+ * same key in another section, or "" */
+static void suggest_key(const char *section, const char *name, char *out, size_t size)
+{
+    const struct config_key *best = NULL;
+    size_t best_d = near_enough(name) + 1;
+    out[0] = '\0';
+    for (size_t i = 0; i < config_key_count; i++) {
+        const struct config_key *k = &config_keys[i];
+        if (strcmp(k->section, section) != 0)
+            continue;
+        size_t d = value_edit_distance(name, k->name, best_d - 1);
+        if (d < best_d) {
+            best_d = d;
+            best = k;
+        }
+    }
+    if (best != NULL) {
+        snprintf(out, size, "; did you mean %s?", best->name);
+        return;
+    }
+    for (size_t i = 0; i < config_key_count; i++) {
+        if (strcmp(config_keys[i].name, name) == 0) {
+            snprintf(out, size, "; it belongs in [%s]", config_keys[i].section);
+            return;
+        }
+    }
+}
+
 int config_set(struct config *cfg, const char *section, const char *name, const char *value,
                char *err, size_t errsize)
 {
     const struct config_key *k = key_find(section, name);
     if (k == NULL) {
-        seterr(err, errsize, "unknown key \"%s\" in section [%s]", name, section);
+        char hint[128];
+        suggest_key(section, name, hint, sizeof hint);
+        seterr(err, errsize, "unknown key \"%s\" in section [%s]%s", name, section, hint);
         return -1;
     }
     return key_set(cfg, k, value, err, errsize);
@@ -368,109 +498,193 @@ static char *trim(char *s)
     return s;
 }
 
-/* Reads the INI text of fp over the current values; path names it in messages. */
-static int config_read(struct config *cfg, FILE *fp, const char *path, char *err, size_t errsize)
+/* Where the errors of one file go. */
+struct reader {
+    const char *path;
+    config_error_fn *report;
+    void *ctx;
+    int errors;
+};
+
+static void __attribute__((format(printf, 3, 4))) rerr(struct reader *r, int lineno,
+                                                       const char *fmt, ...)
+{
+    char msg[1024], line[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (lineno > 0)
+        snprintf(line, sizeof line, "%s:%d: %s", r->path, lineno, msg);
+    else
+        snprintf(line, sizeof line, "%s: %s", r->path, msg);
+    r->errors++;
+    r->report(r->ctx, line);
+}
+
+/* The one comment rule: a "#" that begins a word of an unquoted value is a comment the
+ * reader will not guess about. Returns 1 when value has one. */
+static int has_inline_comment(const char *value)
+{
+    for (const char *p = value; *p; p++)
+        if (*p == '#' && (p == value || p[-1] == ' ' || p[-1] == '\t'))
+            return 1;
+    return 0;
+}
+
+static void read_line(struct config *cfg, struct reader *r, int lineno, char *s, char *section,
+                      size_t section_size, int *section_bad, unsigned char *seen, int *seen_line)
+{
+    char msg[1024], hint[128];
+    if (*s == '\0' || *s == '#' || *s == ';')
+        return;
+    if (*s == '[') {
+        char *close = strchr(s, ']');
+        const char *rest = close ? trim(close + 1) : "";
+        if (close == NULL || rest[0] != '\0') {
+            rerr(r, lineno, "malformed section header%s",
+                 rest[0] == '#' || rest[0] == ';'
+                     ? ": a comment must be on a line of its own" : "");
+            *section_bad = 1;
+            return;
+        }
+        *close = '\0';
+        char *name = trim(s + 1);
+        if (!section_known(name)) {
+            suggest_section(name, hint, sizeof hint);
+            rerr(r, lineno, "unknown section [%s]%s", name, hint);
+            *section_bad = 1; /* its keys are not reported one by one */
+            return;
+        }
+        bcopy_str(section, section_size, name);
+        *section_bad = 0;
+        return;
+    }
+    char *eq = strchr(s, '=');
+    if (eq == NULL) {
+        rerr(r, lineno, "expected \"key = value\"");
+        return;
+    }
+    *eq = '\0';
+    char *key = trim(s), *value = trim(eq + 1);
+    size_t vlen = strlen(value);
+    if (*section_bad)
+        return;
+    if (section[0] == '\0') {
+        rerr(r, lineno, "key \"%s\" outside of a [section]", key);
+        return;
+    }
+    const struct config_key *k = key_find(section, key);
+    if (k == NULL) {
+        suggest_key(section, key, hint, sizeof hint);
+        rerr(r, lineno, "unknown key \"%s\" in section [%s]%s", key, section, hint);
+        return;
+    }
+    if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
+        value[vlen - 1] = '\0';
+        value++;
+    } else if (has_inline_comment(value)) {
+        rerr(r, lineno, "[%s] %s: \"%.200s\": a comment must be on a line of its own (put it "
+             "on the line above; if the # belongs to the value, put the value in double quotes)",
+             section, key, value);
+        return;
+    }
+    size_t idx = (size_t)(k - config_keys);
+    if (seen[idx]) {
+        rerr(r, lineno, "[%s] %s is already set on line %d", section, key, seen_line[idx]);
+        return;
+    }
+    seen[idx] = 1;
+    seen_line[idx] = lineno;
+    if (key_set(cfg, k, value, msg, sizeof msg) != 0)
+        rerr(r, lineno, "%s", msg);
+}
+
+/* Reads the INI text of fp over the current values, reporting every error. */
+static void config_read(struct config *cfg, FILE *fp, struct reader *r)
 {
     char section[64] = "";
+    int section_bad = 0;
     char line[8192];
     unsigned char seen[sizeof config_keys / sizeof config_keys[0]];
     int seen_line[sizeof config_keys / sizeof config_keys[0]];
     memset(seen, 0, sizeof seen);
-    int lineno = 0, rc = 0;
-    char msg[512];
+    int lineno = 0;
 
     while (fgets(line, sizeof line, fp) != NULL) {
         lineno++;
         if (strchr(line, '\n') == NULL && !feof(fp)) {
-            seterr(err, errsize, "%s:%d: line too long", path, lineno);
-            rc = -1;
-            break;
-        }
-        char *s = trim(line);
-        if (*s == '\0' || *s == '#' || *s == ';')
-            continue;
-        if (*s == '[') {
-            char *close = strchr(s, ']');
-            if (close == NULL || trim(close + 1)[0] != '\0') {
-                seterr(err, errsize, "%s:%d: malformed section header", path, lineno);
-                rc = -1;
-                break;
-            }
-            *close = '\0';
-            char *name = trim(s + 1);
-            if (!section_known(name)) {
-                seterr(err, errsize, "%s:%d: unknown section [%s]", path, lineno, name);
-                rc = -1;
-                break;
-            }
-            bcopy_str(section, sizeof section, name);
+            rerr(r, lineno, "line too long (more than %zu bytes)", sizeof line - 2);
+            int c;
+            while ((c = getc(fp)) != EOF && c != '\n')
+                ;
             continue;
         }
-        char *eq = strchr(s, '=');
-        if (eq == NULL) {
-            seterr(err, errsize, "%s:%d: expected \"key = value\"", path, lineno);
-            rc = -1;
-            break;
-        }
-        *eq = '\0';
-        char *key = trim(s), *value = trim(eq + 1);
-        size_t vlen = strlen(value);
-        if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
-            value[vlen - 1] = '\0';
-            value++;
-        }
-        if (section[0] == '\0') {
-            seterr(err, errsize, "%s:%d: key \"%s\" outside of a [section]", path, lineno, key);
-            rc = -1;
-            break;
-        }
-        const struct config_key *k = key_find(section, key);
-        if (k == NULL) {
-            seterr(err, errsize, "%s:%d: unknown key \"%s\" in section [%s]", path, lineno, key,
-                   section);
-            rc = -1;
-            break;
-        }
-        size_t idx = (size_t)(k - config_keys);
-        if (seen[idx]) {
-            seterr(err, errsize, "%s:%d: [%s] %s is already set on line %d", path, lineno, section,
-                   key, seen_line[idx]);
-            rc = -1;
-            break;
-        }
-        seen[idx] = 1;
-        seen_line[idx] = lineno;
-        if (key_set(cfg, k, value, msg, sizeof msg) != 0) {
-            seterr(err, errsize, "%s:%d: %s", path, lineno, msg);
-            rc = -1;
-            break;
-        }
+        char *s = line;
+        /* A UTF-8 byte order mark, as some Windows editors write it, is not part of the text. */
+        if (lineno == 1 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+            s += 3;
+        read_line(cfg, r, lineno, trim(s), section, sizeof section, &section_bad, seen,
+                  seen_line);
     }
-    if (rc == 0 && ferror(fp)) {
-        seterr(err, errsize, "%s: read error", path);
-        rc = -1;
-    }
-    return rc;
+    if (ferror(fp))
+        rerr(r, 0, "read error");
 }
 
-int config_load(struct config *cfg, const char *path, char *err, size_t errsize)
+int config_load_each(struct config *cfg, const char *path, config_error_fn *report, void *ctx)
 {
     int explicit = path != NULL;
     if (!explicit)
         path = CONFIG_DEFAULT_PATH;
+    struct reader r = {path, report, ctx, 0};
     FILE *fp = fopen(path, "r");
     if (fp == NULL) {
         if (!explicit && errno == ENOENT)
             return 0;
-        seterr(err, errsize, "%s: %s", path, strerror(errno));
-        return -1;
+        rerr(&r, 0, "%s", strerror(errno));
+        return r.errors;
     }
     char *read_path = xstrdup(path); /* path may be config_source() itself */
     free(config_path_read);
     config_path_read = read_path;
-    int rc = config_read(cfg, fp, read_path, err, errsize);
+    r.path = read_path;
+    config_read(cfg, fp, &r);
     fclose(fp);
-    return rc;
+    return r.errors;
+}
+
+/* config_load's sink: the first message, and how many followed. */
+struct first_error {
+    char *err;
+    size_t size;
+    int count;
+};
+
+static void keep_first(void *ctx, const char *message)
+{
+    struct first_error *f = ctx;
+    if (f->count++ == 0)
+        seterr(f->err, f->size, "%s", message);
+}
+
+static int first_error_result(struct first_error *f)
+{
+    if (f->count == 0)
+        return 0;
+    if (f->count > 1) {
+        size_t n = strlen(f->err);
+        if (n < f->size)
+            snprintf(f->err + n, f->size - n, " (and %d more error%s)", f->count - 1,
+                     f->count == 2 ? "" : "s");
+    }
+    return -1;
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t errsize)
+{
+    struct first_error f = {err, errsize, 0};
+    config_load_each(cfg, path, keep_first, &f);
+    return first_error_result(&f);
 }
 
 int config_load_buffer(struct config *cfg, const char *name, const char *text, size_t len,
@@ -483,9 +697,11 @@ int config_load_buffer(struct config *cfg, const char *name, const char *text, s
         seterr(err, errsize, "%s: %s", name, strerror(errno));
         return -1;
     }
-    int rc = config_read(cfg, fp, name, err, errsize);
+    struct first_error f = {err, errsize, 0};
+    struct reader r = {name, keep_first, &f, 0};
+    config_read(cfg, fp, &r);
     fclose(fp);
-    return rc;
+    return first_error_result(&f);
 }
 
 static const char *domain_of(const char *addr)
@@ -534,7 +750,6 @@ void config_format_value(const struct config *cfg, const struct config_key *k, c
                          size_t size)
 {
     const void *field = (const char *)cfg + k->offset;
-    long v;
     switch (k->type) {
     case CT_BOOL:
         snprintf(out, size, "%s", *(const int *)field ? "yes" : "no");
@@ -545,35 +760,12 @@ void config_format_value(const struct config *cfg, const struct config_key *k, c
     case CT_INT:
         snprintf(out, size, "%ld", *(const long *)field);
         return;
-    case CT_SIZE: {
-        /* The largest unit that divides exactly, as the defaults are written: 5M, 512k. */
-        static const struct { long mul; const char *unit; } units[] = {
-            {1L << 30, "G"}, {1L << 20, "M"}, {1L << 10, "k"}, {1, ""}};
-        v = *(const long *)field;
-        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-            if (v % units[i].mul == 0 && (v != 0 || units[i].mul == 1)) {
-                snprintf(out, size, "%ld%s", v / units[i].mul, units[i].unit);
-                return;
-            }
-        }
+    case CT_SIZE:
+        format_size(*(const long *)field, out, size);
         return;
-    }
-    case CT_DURATION: {
-        static const struct { long mul; const char *unit; } units[] = {
-            {86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
-        v = *(const long *)field;
-        if (v == 0) {
-            snprintf(out, size, "0");
-            return;
-        }
-        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-            if (v % units[i].mul == 0) {
-                snprintf(out, size, "%ld%s", v / units[i].mul, units[i].unit);
-                return;
-            }
-        }
+    case CT_DURATION:
+        format_duration(*(const long *)field, out, size);
         return;
-    }
     default:
         snprintf(out, size, "%s", *(char *const *)field ? *(char *const *)field : "");
         return;

@@ -1,11 +1,16 @@
 /* Configuration: one INI-style file, sections [storage] [collector] [report] [dkim] [delivery].
  * Every key, its type, default and one-line meaning live in one table (config.c); defaults are
  * parsed from their string form by the same code that parses the file, so the documented
- * default is the applied default. Unknown keys and bad values are errors naming file:line. */
+ * default is the applied default. Unknown keys and bad values are errors naming file:line;
+ * every value passes its key's syntax check (lib/config_value.h) whichever command reads it.
+ * Comments are whole lines: "#" or ";" as the first non-blank character. An unquoted value in
+ * which "#" begins a word is an error, never silently cut or kept (tlsrpt.conf(5)). */
 #ifndef TLSRPT_CONFIG_H
 #define TLSRPT_CONFIG_H
 
 #include <stddef.h>
+
+#include "config_value.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/tlsrpt/tlsrpt.conf"
 
@@ -74,6 +79,7 @@ struct config_key {
     long min, max;           /* CT_INT, CT_DURATION (ms), CT_SIZE */
     const char *choices;     /* CT_ENUM / CT_LIST: space-separated allowed values, or NULL */
     const char *doc;
+    config_check_fn *check;  /* syntax of a (non-empty) value, of each item of a CT_LIST */
 };
 
 extern const struct config_key config_keys[];
@@ -81,14 +87,23 @@ extern const size_t config_key_count;
 
 /* Fills cfg with the defaults. */
 void config_defaults(struct config *cfg);
+/* Called once per error of a configuration file, with "file:line: message". */
+typedef void config_error_fn(void *ctx, const char *message);
+
 /* Reads path over the current values. When path is NULL, reads CONFIG_DEFAULT_PATH if it
- * exists. Returns 0, or -1 with a "file:line: message" in err. */
+ * exists. Reading goes on after an error, so that every error of the file is reported to
+ * report (in file order); a key with a bad value keeps its previous value. Returns the number
+ * of errors (0: the file was read without error). */
+int config_load_each(struct config *cfg, const char *path, config_error_fn *report, void *ctx);
+/* The same, returning 0, or -1 with the first "file:line: message" (and how many more there
+ * are) in err. */
 int config_load(struct config *cfg, const char *path, char *err, size_t errsize);
-/* The same for configuration text in memory (len bytes, not necessarily NUL-terminated);
+/* config_load for configuration text in memory (len bytes, not necessarily NUL-terminated);
  * name stands for the file name in messages. config_source() is left unchanged. */
 int config_load_buffer(struct config *cfg, const char *name, const char *text, size_t len,
                        char *err, size_t errsize);
-/* Sets one key from a string (as if read from a file). Returns 0 or -1 with err. */
+/* Sets one key from a string (as if read from a file: the same type, range and syntax
+ * checks). Returns 0 or -1 with err ("[section] key: ..."). */
 int config_set(struct config *cfg, const char *section, const char *key, const char *value,
                char *err, size_t errsize);
 /* Fills the derived defaults ("" organization_name, contact_info, submitter, from). */

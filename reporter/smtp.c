@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/config_value.h"
 #include "lib/log.h"
 #include "reporter/send_stop.h"
 
@@ -77,9 +78,9 @@ static char *read_password(const char *path, char *err, size_t errsize)
 
 struct smtp_client *smtp_client_new(const struct config *cfg, char *err, size_t errsize)
 {
-    if (strncmp(cfg->smtp_url, "smtp://", 7) != 0 && strncmp(cfg->smtp_url, "smtps://", 8) != 0) {
-        snprintf(err, errsize, "[delivery] smtp_url \"%s\" is not smtp:// or smtps://",
-                 cfg->smtp_url);
+    char bad[400];
+    if (value_smtp_url(cfg->smtp_url, bad, sizeof bad) != 0) {
+        snprintf(err, errsize, "[delivery] smtp_url: \"%s\": %s", cfg->smtp_url, bad);
         return NULL;
     }
     struct smtp_client *c = xcalloc(1, sizeof *c);

@@ -34,6 +34,35 @@ conf_error malformed-section 1 '[storage'
 out=$(tlsrpt --config "$T/err-duplicate-key.conf" stats 2>&1)
 check "duplicate key names the first line too" grep -q "already set on line 2" <<< "$out"
 
+# --- every error of the file at once, with file:line, hints and ranges; a BOM is no error -----
+printf '\357\273\277[storage]\ndatabse = /tmp/x\nretention_days = 0\n[dkim]\nselector = s1   # rotated 2026\n[report]\ncontact_info = mailto:a@example.net\n[delivery]\nsmtp_url = smtp://relay.example:99999\n[storrage]\nx = y\n' \
+    > "$T/many.conf"
+out=$(tlsrpt --config "$T/many.conf" check-config 2>&1)
+check_eq "all errors: check-config exits 1" 1 $?
+check_eq "all errors: six errors, each with file:line" 6 \
+    "$(grep -c "error: $T/many.conf:[0-9]*: " <<< "$out")"
+check "all errors: did you mean, for a key" grep -qF \
+    "$T/many.conf:2: unknown key \"databse\" in section [storage]; did you mean database?" <<< "$out"
+check "all errors: the allowed range" grep -qF \
+    "$T/many.conf:3: [storage] retention_days: \"0\" is out of range: 1 to 36500" <<< "$out"
+check "all errors: a comment after the selector" grep -qF \
+    "$T/many.conf:5: [dkim] selector: \"s1   # rotated 2026\": a comment must be on a line of its own" \
+    <<< "$out"
+check "all errors: contact_info with mailto:" grep -qF \
+    "$T/many.conf:7: [report] contact_info: \"mailto:a@example.net\": not an e-mail address" <<< "$out"
+check "all errors: smtp_url port 99999" grep -qF \
+    "$T/many.conf:9: [delivery] smtp_url: \"smtp://relay.example:99999\": port 99999 is out of range (1 to 65535)" \
+    <<< "$out"
+check "all errors: did you mean, for a section" grep -qF \
+    "$T/many.conf:10: unknown section [storrage]; did you mean [storage]?" <<< "$out"
+check "all errors: the BOM of line 1 is not an error" sh -c "! grep -q 'many.conf:1:' <<EOF
+$out
+EOF"
+out=$(tlsrpt --config "$T/many.conf" aggregate 2>&1)
+check_eq "all errors: aggregate exits 1 too" 1 $?
+check_eq "all errors: aggregate names all six as well" 6 \
+    "$(grep -c "error: $T/many.conf:[0-9]*: " <<< "$out")"
+
 # --- a good reporter configuration ------------------------------------------------------------
 mkdir -p "$T/state" "$T/outbox"
 openssl genrsa -out "$T/rsa.key" 2048 2>/dev/null
@@ -151,6 +180,13 @@ write_conf "$T/pw.conf" "dkim|key_file = $T/rsa.key" "delivery|smtp_user = repor
     "delivery|smtp_password_file = $T/pw"
 expect "world-readable password file refused" 1 \
     'error: \[delivery\] smtp_password_file .*readable or writable by others' "$T/pw.conf"
+printf '\nsecret\n' > "$T/pw-empty"
+chmod 600 "$T/pw-empty"
+write_conf "$T/pw-empty.conf" "dkim|key_file = $T/rsa.key" "delivery|smtp_user = reports" \
+    "delivery|smtp_password_file = $T/pw-empty"
+expect "password file whose first line (what send uses) is empty" 1 \
+    'error: \[delivery\] smtp_password_file .*: empty \(the password is its first line\)' \
+    "$T/pw-empty.conf"
 echo "not a certificate" > "$T/ca.pem"
 write_conf "$T/ca.conf" "dkim|key_file = $T/rsa.key" "delivery|https_ca_file = $T/ca.pem"
 expect "a CA file without certificates" 1 'error: \[delivery\] https_ca_file .*no PEM certificate' \
@@ -161,6 +197,66 @@ expect "a resolver that is not an address" 1 \
 write_conf "$T/dkimdom.conf" "dkim|key_file = $T/rsa.key" "dkim|domain = other.example"
 expect "DKIM d= not aligned with From" 1 'error: \[dkim\] domain other.example: neither the From' \
     "$T/dkimdom.conf"
+
+# --- check-config, aggregate and send --dry-run accept and refuse the same values ---------------
+# A value the daily run refuses is refused by check-config, with the same file:line message, and
+# what check-config accepts the daily run accepts (the reader checks every value for every
+# command: lib/config_value.c).
+tlsrpt --config "$T/good.conf" record < /dev/null > /dev/null 2>&1
+# variant NAME SED-EXPRESSION: good.conf changed by SED-EXPRESSION, as $T/v-NAME.conf
+variant() { sed "$2" "$T/good.conf" > "$T/v-$1.conf"; }
+agree() { # ID NAME WANT-RC [PATTERN]: $T/v-ID.conf
+    local f="$T/v-$1.conf" name=$2 want=$3 pattern=${4:-} cmd out rc msgs=""
+    for cmd in "check-config" "aggregate" "send --dry-run"; do
+        # shellcheck disable=SC2086
+        out=$(tlsrpt --config "$f" $cmd 2>&1)
+        rc=$?
+        if [ "$rc" -ne "$want" ]; then
+            fail "$name: $cmd exits $want" "exit $rc: $out"
+            continue
+        fi
+        pass "$name: $cmd exits $want"
+        [ -n "$pattern" ] || continue
+        if grep -qF -- "$pattern" <<< "$out"; then
+            msgs="$msgs|$(grep -F -- "$pattern" <<< "$out" | sed 's/^tlsrpt [a-z-]*: //')"
+        else
+            fail "$name: $cmd says why" "no \"$pattern\" in: $out"
+        fi
+    done
+    if [ -n "$pattern" ]; then
+        # the three messages are the same line
+        check_eq "$name: the same message from all three" 1 \
+            "$(tr '|' '\n' <<< "${msgs#|}" | sort -u | wc -l)"
+    fi
+}
+variant sel-comment 's/^selector = .*/selector = s1   # rotated 2026/'
+agree sel-comment "selector with a trailing comment" 1 \
+    "[dkim] selector: \"s1   # rotated 2026\": a comment must be on a line of its own"
+variant sel-bang 's/^selector = .*/selector = s1!/'
+agree sel-bang "selector with !" 1 "[dkim] selector: \"s1!\": '!' is not allowed"
+variant sel-blank 's/^selector = .*/selector = "s1 x"/'
+# Two selectors for one key is a cross-key error: check-config refuses it; send, which may still
+# deliver https: reports, says the same and sends no mail report (aggregate does not sign).
+out=$(tlsrpt --config "$T/v-sel-blank.conf" check-config 2>&1)
+check_eq "selector with a blank (two selectors, one key): check-config exits 1" 1 $?
+check "... and says why" grep -qF "error: [dkim] selector has 2 entries and key_file 1" <<< "$out"
+out=$(tlsrpt --config "$T/v-sel-blank.conf" send --dry-run 2>&1)
+check "... send --dry-run refuses to sign, with the same words" grep -qF \
+    "mail reports cannot be sent: [dkim] selector has 2 entries and key_file 1" <<< "$out"
+variant contact-mailto 's/^contact_info = .*/contact_info = mailto:tlsrpt@example.net/'
+agree contact-mailto "contact_info with mailto:" 1 \
+    "[report] contact_info: \"mailto:tlsrpt@example.net\": not an e-mail address"
+variant contact-name 's/^contact_info = .*/contact_info = Reports <tlsrpt@example.net>/'
+agree contact-name "contact_info with a name" 1 \
+    "[report] contact_info: \"Reports <tlsrpt@example.net>\": not an e-mail address"
+variant port 's|^transport = .*|transport = smtp\nsmtp_url = smtp://relay.example:99999|'
+agree port "smtp_url port 99999" 1 "port 99999 is out of range (1 to 65535)"
+variant relkey "s|^key_file = .*|key_file = rsa.key|"
+agree relkey "a relative key_file" 1 "[dkim] key_file: \"rsa.key\": not an absolute path"
+variant valid "s/^selector = .*/selector = rsa.2026-a/; s/^contact_info = .*/contact_info = tls.rpt+x@example.net/; s|^transport = .*|transport = outbox\nsmtp_url = smtp://[::1]:2525/mx.example.net\n# a comment line\n  ; another|; s|^\\[report\\]|[report]\norganization_name = \"Team #1\"|"
+agree valid "unusual but valid values: all three accept them" 0
+check "... and the quoted # is kept" grep -q '^organization_name = Team #1$' \
+    <<< "$(tlsrpt --config "$T/v-valid.conf" check-config 2>&1)"
 
 # --- send --check is check-config's reporter checks; send refuses what they refuse --------------
 # The same lines, in the same order, for configurations good and bad.
@@ -237,6 +333,38 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
     expect_db "database not writable by the user running the check" \
         'error: \[storage\] database .*not writable: Permission denied' "$T/ro/tlsrpt.sqlite" \
         setpriv --reuid=nobody --regid=nogroup --clear-groups
+fi
+
+# A missing database directory: tlsrpt creates the file, never the directory, so the collector
+# would not start: an error saying to create it (it was a warning).
+expect_db "database directory missing: an error" \
+    "error: \\[storage\\] database $T/no-state: directory does not exist; create it" \
+    "$T/no-state/tlsrpt.sqlite"
+
+# --- the collector socket ---------------------------------------------------------------------
+# A stale socket (nobody listens) is fine when the collector can replace it, an error when the
+# user running the check (the service user) cannot remove it.
+mkdir -p "$T/sockdir"
+chmod 755 "$T/sockdir"
+/usr/bin/python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])' \
+    "$T/sockdir/c.sock"
+chmod 666 "$T/sockdir/c.sock"
+mkdir -p "$T/opendb"
+chmod 777 "$T/opendb"
+printf '[storage]\ndatabase = %s\n[collector]\nsocket = %s\n' "$T/opendb/tlsrpt.sqlite" \
+    "$T/sockdir/c.sock" > "$T/sock.conf"
+chmod 644 "$T/sock.conf"
+expect "stale socket the collector can replace: ok" 0 \
+    "^ok: \\[collector\\] socket $T/sockdir/c.sock: stale socket; the collector replaces it" \
+    "$T/sock.conf" --role collector
+if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
+    out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$BIN" --config "$T/sock.conf" \
+        check-config --role collector 2>&1)
+    check_eq "stale socket the service user cannot replace: exit 1" 1 $?
+    check "... an error saying what to do" grep -qE \
+        "^error: \\[collector\\] socket $T/sockdir/c.sock: stale socket that this user cannot replace .*remove it \\(rm $T/sockdir/c.sock\\)" \
+        <<< "$out"
+    check "... and nothing else is wrong" grep -q '^check-config: 1 error,' <<< "$out"
 fi
 
 # --- the example configuration is the key table -----------------------------------------------
