@@ -132,6 +132,7 @@ int ingest_prepare(struct ingest *in, const char *buf, size_t len, struct ingest
     counters_compile(&in->result, &in->compiled);
     out->repaired = in->result.repaired;
     out->nodpv = in->result.nodpv;
+    tls_result_drop_json(&in->result); /* the arena's end frees it */
     tls_result_free(&in->result);
     json_arena_end(in->arena);
     if (h)
