@@ -8,6 +8,25 @@
 
 #include "lib/buf.h"
 
+/* Memory checkers see what a heap would show them: every allocation is addressable only
+ * while its scope is open, with a no-access gap after it (an overrun is caught), and the
+ * whole arena is no-access between scopes (a value kept past json_arena_end is caught). */
+#if defined(__SANITIZE_ADDRESS__) && __has_include(<sanitizer/asan_interface.h>)
+#include <sanitizer/asan_interface.h>
+#define NOACCESS(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNDEFINED(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#define GAP ALIGN
+#elif __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define NOACCESS(p, n) VALGRIND_MAKE_MEM_NOACCESS(p, n)
+#define UNDEFINED(p, n) VALGRIND_MAKE_MEM_UNDEFINED(p, n)
+#define GAP (RUNNING_ON_VALGRIND ? ALIGN : 0)
+#else
+#define NOACCESS(p, n) ((void)(p), (void)(n))
+#define UNDEFINED(p, n) ((void)(p), (void)(n))
+#define GAP 0
+#endif
+
 /* Enough for the tree of a typical datagram (a few KiB); a larger one takes more chunks,
  * released at the end of its scope. */
 #define CHUNK_BYTES (32u << 10)
@@ -31,6 +50,7 @@ static struct chunk *chunk_new(size_t size)
     c->next = NULL;
     c->size = size;
     c->used = 0;
+    NOACCESS(c->data, size);
     return c;
 }
 
@@ -48,15 +68,16 @@ static void *arena_malloc(size_t n)
     struct json_arena *a = open_arena;
     if (a == NULL)
         return malloc(n);
-    n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    size_t want = n, step = ((n + ALIGN - 1) & ~(size_t)(ALIGN - 1)) + GAP;
     struct chunk *c = a->chunks;
-    if (c == NULL || c->size - c->used < n) {
-        c = chunk_new(n > CHUNK_BYTES ? n : CHUNK_BYTES);
+    if (c == NULL || c->size - c->used < step) {
+        c = chunk_new(step > CHUNK_BYTES ? step : CHUNK_BYTES);
         c->next = a->chunks;
         a->chunks = c;
     }
     void *p = c->data + c->used;
-    c->used += n;
+    c->used += step;
+    UNDEFINED(p, want);
     return p;
 }
 
@@ -93,8 +114,10 @@ static void reset(struct json_arena *a)
         if (keep == NULL && c->size == CHUNK_BYTES) {
             keep = c;
             keep->used = 0;
+            NOACCESS(keep->data, keep->size);
             keep->next = NULL;
         } else {
+            UNDEFINED(c->data, c->size);
             free(c);
         }
     }
@@ -107,6 +130,7 @@ void json_arena_free(struct json_arena *a)
         return;
     for (struct chunk *c = a->chunks, *next; c != NULL; c = next) {
         next = c->next;
+        UNDEFINED(c->data, c->size);
         free(c);
     }
     free(a);
