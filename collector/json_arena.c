@@ -11,6 +11,11 @@
 /* Memory checkers see what a heap would show them: every allocation is addressable only
  * while its scope is open, with a no-access gap after it (an overrun is caught), and the
  * whole arena is no-access between scopes (a value kept past json_arena_end is caught). */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) && !defined(__SANITIZE_ADDRESS__)
+#define __SANITIZE_ADDRESS__ 1 /* clang's spelling of gcc's macro */
+#endif
+#endif
 #if defined(__SANITIZE_ADDRESS__) && __has_include(<sanitizer/asan_interface.h>)
 #include <sanitizer/asan_interface.h>
 #define NOACCESS(p, n) ASAN_POISON_MEMORY_REGION(p, n)
