@@ -131,7 +131,8 @@ The ratio compares rates on a shared machine: under load the single-threaded rec
 receiver gets a smaller share of the cores than the collector's four threads, which raises
 the ratio (with a load average near 0 the same code measured lower). The last column, the
 collector's own CPU time per datagram while the sender ran, does not depend on that share:
-compare builds by it.
+compare builds by it. A round whose recv-and-discard rate stands far above the others had the
+cores to itself: its ratio is the one to hold against the target.
 
 (b) Paced non-blocking sender (MSG_DONTWAIT, as libtlsrpt), ${SECS} s per line, while the
 collector commits every second (target: 0 lost at 50k/s). The recv-and-discard lines show
