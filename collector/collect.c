@@ -19,6 +19,7 @@
 
 #include "cli/commands.h"
 #include "collector/collector.h"
+#include "collector/recv_batch.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -186,14 +187,23 @@ void collector_receive(struct collector *c, const char *buf, ssize_t n)
         atomic_fetch_add(&c->ring_waits, 1);
 }
 
-static void receive_loop(struct collector *c, char *buf)
+static void receive_batch(struct collector *c, const struct recv_batch *b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        ssize_t len;
+        const char *data = recv_batch_get(b, i, &len);
+        collector_receive(c, data, len);
+    }
+}
+
+static void receive_loop(struct collector *c, struct recv_batch *b)
 {
     int since_check = 0;
     for (;;) {
-        ssize_t n = recv(c->listener.fd, buf, RECV_MAX, MSG_TRUNC);
-        if (n >= 0) {
-            collector_receive(c, buf, n);
-            if (++since_check < SIGNAL_CHECK_EVERY)
+        int n = recv_batch_read(b, c->listener.fd, 0);
+        if (n > 0) {
+            receive_batch(c, b, n);
+            if ((since_check += n) < SIGNAL_CHECK_EVERY)
                 continue;
         } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
             log_error("recv failed error=\"%m\"");
@@ -208,13 +218,13 @@ static void receive_loop(struct collector *c, char *buf)
 /* After the stop signal: take what the kernel already queued, so that no datagram a sender
  * saw accepted is lost. An inherited (systemd) socket is not shut: systemd keeps it, and
  * whatever arrives later waits in it for the next start. */
-static void drain(struct collector *c, char *buf)
+static void drain(struct collector *c, struct recv_batch *b)
 {
     listener_stop_intake(&c->listener);
-    ssize_t n;
+    int n;
     /* Until EAGAIN: a 0-byte datagram is input too (and is rejected as empty). */
-    while ((n = recv(c->listener.fd, buf, RECV_MAX, MSG_DONTWAIT | MSG_TRUNC)) >= 0)
-        collector_receive(c, buf, n);
+    while ((n = recv_batch_read(b, c->listener.fd, 1)) > 0)
+        receive_batch(c, b, n);
 }
 
 /* ---- the command ------------------------------------------------------------------------ */
@@ -291,7 +301,7 @@ int cmd_collect(struct config *cfg, int argc, char **argv)
     struct collector *c = xmalloc(sizeof *c);
     pthread_t writer;
     int writer_started = 0, parsers_started = 0, rc = EXIT_ERROR;
-    char *buf = NULL;
+    struct recv_batch *batch = NULL;
     collector_init(c, cfg);
 
     if (setup_signals(c) != 0) {
@@ -324,13 +334,13 @@ int cmd_collect(struct config *cfg, int argc, char **argv)
         log_error("cannot open log_file=%s error=\"%m\"", cfg->log_file);
         goto out;
     }
-    buf = xmalloc(RECV_MAX);
+    batch = recv_batch_new(RECV_MAX);
     log_info("collector started socket=%s%s db=%s flush_interval=%ldms",
              c->listener.path[0] ? c->listener.path : "?",
              c->listener.from_systemd ? " (from systemd)" : "", cfg->database,
              cfg->flush_interval_ms);
-    receive_loop(c, buf);
-    drain(c, buf);
+    receive_loop(c, batch);
+    drain(c, batch);
     rc = EXIT_OK;
 
 out:
@@ -357,7 +367,7 @@ out:
     store_free(c->store);
     db_close(c->db);
     collector_destroy(c);
-    free(buf);
+    recv_batch_free(batch);
     free(c);
     return rc;
 }

@@ -306,6 +306,11 @@ void tls_result_free(struct tls_result *r)
     r->json = NULL;
 }
 
+void tls_result_drop_json(struct tls_result *r)
+{
+    r->json = NULL;
+}
+
 void tls_result_release(struct tls_result *r)
 {
     tls_result_free(r);

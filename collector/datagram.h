@@ -62,6 +62,9 @@ extern const char *const datagram_reasons[];
  * and may be reused after tls_result_free. */
 int datagram_parse(const char *buf, size_t len, struct tls_result *out, struct datagram_error *err);
 void tls_result_free(struct tls_result *r);
+/* Forgets the parse tree without walking it to free it: for a tree whose memory is released
+ * as a whole (collector/json_arena.h). Call before tls_result_free. */
+void tls_result_drop_json(struct tls_result *r);
 /* Also releases the buffers kept for reuse. */
 void tls_result_release(struct tls_result *r);
 

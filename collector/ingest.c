@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/json_arena.h"
 #include "lib/bmap.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
@@ -31,6 +32,7 @@ struct cached {
 
 struct ingest {
     struct tls_result result;       /* parse scratch, reused */
+    struct json_arena *arena;       /* the parse tree's memory, released per datagram */
     struct buf compiled;
     size_t cache_bytes;             /* sum of len + compiled_len over the cached entries */
     struct cached cache[CACHE_SLOTS];
@@ -39,7 +41,10 @@ struct ingest {
 
 struct ingest *ingest_new(void)
 {
-    return xcalloc(1, sizeof(struct ingest));
+    struct ingest *in = xcalloc(1, sizeof(struct ingest));
+    json_arena_install();
+    in->arena = json_arena_new();
+    return in;
 }
 
 void ingest_free(struct ingest *in)
@@ -49,6 +54,7 @@ void ingest_free(struct ingest *in)
     for (size_t i = 0; i < CACHE_SLOTS; i++)
         free(in->cache[i].bytes);
     tls_result_release(&in->result);
+    json_arena_free(in->arena);
     buf_free(&in->compiled);
     free(in);
 }
@@ -116,13 +122,19 @@ int ingest_prepare(struct ingest *in, const char *buf, size_t len, struct ingest
         return 0;
     }
     release_scratch(in); /* what the previous datagram used is no longer referenced */
-    if (datagram_parse(buf, len, &in->result, err) != 0)
+    /* The parse tree lives in the arena from here to tls_result_free, its last user. */
+    json_arena_begin(in->arena);
+    if (datagram_parse(buf, len, &in->result, err) != 0) {
+        json_arena_end(in->arena);
         return -1;
+    }
     buf_reset(&in->compiled);
     counters_compile(&in->result, &in->compiled);
     out->repaired = in->result.repaired;
     out->nodpv = in->result.nodpv;
+    tls_result_drop_json(&in->result); /* the arena's end frees it */
     tls_result_free(&in->result);
+    json_arena_end(in->arena);
     if (h)
         cache_put(in, h, buf, len, out->repaired, out->nodpv);
     out->compiled = in->compiled.data;
