@@ -1,7 +1,8 @@
 /* dgram_bench: load generator and reference receiver for the collector benchmarks.
  *   dgram_bench sink SOCKET SECONDS            bind SOCKET, recv-and-discard; print count
  *   dgram_bench blast SOCKET SECONDS FILE...   blocking sends, round-robin; print sent
- *       (with no FILE: every datagram distinct, see make_distinct)
+ *       (with no FILE: every datagram distinct, see make_distinct; with DGRAM_DISTINCT=domains
+ *       in the environment, successful sessions each to a domain not seen before)
  *   dgram_bench paced SOCKET RATE SECONDS FILE...
  *       non-blocking sends (as libtlsrpt) at RATE per second, evenly spaced by spinning on
  *       the clock; print sent and lost (EAGAIN: the receiver's queue was full)
@@ -94,12 +95,15 @@ static int cmd_sink(const char *path, double seconds)
 
 static unsigned long distinct_seq;
 static size_t make_distinct(char *buf, size_t size, unsigned long i);
+static size_t make_new_domain(char *buf, size_t size, unsigned long i);
+static int new_domains; /* DGRAM_DISTINCT=domains */
 
 /* The payload for send number k: the files round-robin, or a fresh distinct datagram. */
 static const char *payload_for(unsigned long k, struct payload *p, int np, char *tmp, size_t *len)
 {
     if (np == 0) {
-        *len = make_distinct(tmp, 1024, distinct_seq++);
+        *len = new_domains ? make_new_domain(tmp, 1024, distinct_seq++)
+                           : make_distinct(tmp, 1024, distinct_seq++);
         return tmp;
     }
     *len = p[k % (unsigned long)np].len;
@@ -170,6 +174,20 @@ static size_t make_distinct(char *buf, size_t size, unsigned long i)
     return (size_t)n;
 }
 
+/* The common distinct shape of a provider sending to many domains: a successful STS session to
+ * a domain no earlier datagram named (a new counter row each, no failure detail). */
+static size_t make_new_domain(char *buf, size_t size, unsigned long i)
+{
+    int n = snprintf(buf, size,
+                     "{\"dpv\": \"1\",\"d\": \"n%lu.example\",\"pr\": \"v=TLSRPTv1;rua=mailto:"
+                     "tlsrpt@n%lu.example\",\"policies\":[{\"policy-type\":2,\"policy-domain\": "
+                     "\"n%lu.example\",\"policy-string\":[\"version: STSv1\",\"mode: enforce\","
+                     "\"mx: mx.n%lu.example\",\"max_age: 86400\"],\"mx-host\":[\"mx.n%lu.example\"],"
+                     "\"failure-details\":[],\"t\":1,\"f\":0}]}",
+                     i, i, i, i, i);
+    return (size_t)n;
+}
+
 static int cmd_distinct(const char *path, unsigned long count)
 {
     struct sockaddr_un sa = addr(path);
@@ -188,6 +206,8 @@ static int cmd_distinct(const char *path, unsigned long count)
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
+    const char *shape = getenv("DGRAM_DISTINCT");
+    new_domains = shape && strcmp(shape, "domains") == 0;
     if (argc >= 4 && strcmp(argv[1], "sink") == 0)
         return cmd_sink(argv[2], atof(argv[3]));
     if (argc == 4 && strcmp(argv[1], "blast") == 0) /* no files: distinct datagrams */
