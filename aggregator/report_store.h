@@ -21,6 +21,14 @@ struct stored_report {
     size_t gzip_len;
     int64_t successful, failed;
     const char *created_at;         /* RFC 3339 */
+    uint64_t input_digest;          /* what it was built from (report_digest.h) */
+};
+
+/* What a current report was built from (schema/009). */
+struct report_built {
+    int has_digest;                 /* 0: built before 009; only the totals can be compared */
+    uint64_t digest;
+    int64_t successful, failed;     /* the report's session totals */
 };
 
 struct report_store;
@@ -32,6 +40,10 @@ void report_store_close(struct report_store *s);
  * domain when not NULL). 0 or -1 (logged). */
 int report_store_generations(struct report_store *s, const char *day, const char *domain,
                              struct bmap *gens);
+/* Fills built with report domain -> a = index into *rows (grown with xrealloc, the caller
+ * frees it) for every current report of day (only domain when not NULL). 0 or -1 (logged). */
+int report_store_built(struct report_store *s, const char *day, const char *domain,
+                       struct bmap *built, struct report_built **rows);
 /* Marks every current report of (day, domain) superseded. 0 or -1 (logged). */
 int report_store_supersede(struct report_store *s, const char *day, const char *domain);
 /* Adds a report as the current one. 0 or -1 (logged). */
