@@ -82,10 +82,13 @@ rc=$?
 check_eq "--force with --changed is refused (exit 2, says why)" "2|1" \
     "$rc|$(grep -c -- '--force and --changed: choose one' "$T/both.log")"
 
+agg --day "$DAY" --changed --domain d4.test 2> "$T/agg5d.log"
+check_eq "aggregate --changed --domain d4.test: only d4 is rebuilt" "1|d4.test 2" \
+    "$(grep -c "domains=1 created=1 existing=0 .* changed=1$" "$T/agg5d.log")|$(current | grep ' 2$')"
 agg --day "$DAY" --changed 2> "$T/agg5.log"
 rc=$?
-check_eq "aggregate --changed: exit 0, created=2 changed=2, no warning" "0|1|0" \
-    "$rc|$(grep -c "domains=5 created=2 existing=3 .* changed=2$" "$T/agg5.log")|$(grep -c warn "$T/agg5.log")"
+check_eq "aggregate --changed: exit 0, d2 rebuilt (created=1 changed=1), no warning" "0|1|0" \
+    "$rc|$(grep -c "domains=5 created=1 existing=4 .* changed=1$" "$T/agg5.log")|$(grep -c warn "$T/agg5.log")"
 check_eq "aggregate --changed: exactly d2 and d4 get generation 2" \
     "d1.test 1
 d2.test 2
