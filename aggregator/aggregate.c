@@ -25,23 +25,22 @@ struct run {
     struct report_store *store;
     struct day_query *q;
     int more;                       /* 1 while the query has domains, 0 at the end, -1 error */
-    struct bmap gens;               /* report domain -> a = newest generation that day */
-    struct bmap built;              /* report domain -> a = index in rows: its current report */
-    struct report_built *rows;
+    struct bmap gens;               /* report domain -> a = newest generation that day,
+                                     * b = 1 + index in rows of its current report, or 0 */
+    struct report_built *rows;      /* what the current reports were built from */
     struct progress *progress;      /* domains done (stored or left alone), lib/progress.h */
     char day[16];
     char created[32];
 };
 
-/* 1 when the counters of in differ from what its current report was built from: the digest,
- * or for a report built before schema 009 the session totals. */
-static int counters_changed(const struct run *r, const char *domain,
+/* 1 when the counters now differ from what the current report of e (gens) was built from: the
+ * digest, or for a report built before schema 009 the session totals. */
+static int counters_changed(const struct run *r, const struct bmap_entry *e,
                             const struct report_digest *now, const struct report_built **was)
 {
-    const struct bmap_entry *e = bmap_find(&r->built, domain, strlen(domain));
-    if (e == NULL)
+    if (e == NULL || e->b == 0)
         return 0; /* no current report to compare with */
-    *was = &r->rows[e->a];
+    *was = &r->rows[e->b - 1];
     if ((*was)->has_digest)
         return (*was)->digest != now->digest;
     return (*was)->successful != now->successful || (*was)->failed != now->failed;
@@ -68,7 +67,7 @@ static void fill(struct run *r, struct build_batch *b)
         struct report_digest dg;
         const struct report_built *was = NULL;
         report_digest_of(in, r->p->opt, &dg);
-        int changed = prev > 0 && counters_changed(r, in->domain, &dg, &was);
+        int changed = counters_changed(r, e, &dg, &was);
         r->st->changed += (unsigned long)changed;
         if (prev > 0 && !r->p->force && !(r->p->changed && changed)) {
             if (changed) /* rebuilt ones are logged with their new report, in store() */
@@ -190,7 +189,7 @@ static int pipeline(struct run *r, struct build_pool *pool, struct build_batch *
 
 int aggregate_day(struct db *db, const struct aggregate_params *p, struct aggregate_stats *st)
 {
-    struct run r = {p, st, NULL, NULL, 1, BMAP_INIT, BMAP_INIT, NULL, NULL, "", ""};
+    struct run r = {p, st, NULL, NULL, 1, BMAP_INIT, NULL, NULL, "", ""};
     struct build_batch *slot[2] = {build_batch_new(), build_batch_new()};
     struct build_pool *pool = NULL;
     int rc = -1;
@@ -200,7 +199,7 @@ int aggregate_day(struct db *db, const struct aggregate_params *p, struct aggreg
 
     r.store = report_store_open(db);
     if (r.store == NULL || report_store_generations(r.store, r.day, p->domain, &r.gens) != 0 ||
-        report_store_built(r.store, r.day, p->domain, &r.built, &r.rows) != 0)
+        report_store_built(r.store, r.day, p->domain, &r.gens, &r.rows) != 0)
         goto out;
     r.q = day_query_open(db, p->day, p->domain);
     if (r.q == NULL)
@@ -220,7 +219,6 @@ out:
     gzip_release();
     report_store_close(r.store);
     bmap_clear(&r.gens);
-    bmap_clear(&r.built);
     free(r.rows);
     return rc;
 }

@@ -86,7 +86,7 @@ int report_store_generations(struct report_store *s, const char *day, const char
 }
 
 int report_store_built(struct report_store *s, const char *day, const char *domain,
-                       struct bmap *built, struct report_built **rows)
+                       struct bmap *gens, struct report_built **rows)
 {
     sqlite3_stmt *st = s->st[SQL_BUILT];
     size_t n = 0, cap = 0;
@@ -97,6 +97,9 @@ int report_store_built(struct report_store *s, const char *day, const char *doma
         sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *d = (const char *)sqlite3_column_text(st, 0);
+        struct bmap_entry *e = bmap_find(gens, d, strlen(d));
+        if (e == NULL)
+            continue; /* cannot be: gens holds every report of the day */
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             *rows = xrealloc(*rows, cap * sizeof **rows);
@@ -106,7 +109,7 @@ int report_store_built(struct report_store *s, const char *day, const char *doma
         b->digest = (uint64_t)sqlite3_column_int64(st, 1);
         b->successful = sqlite3_column_int64(st, 2);
         b->failed = sqlite3_column_int64(st, 3);
-        bmap_upsert(built, d, strlen(d), NULL)->a = (int64_t)n++;
+        e->b = (int64_t)++n;
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);

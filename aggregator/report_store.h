@@ -40,10 +40,12 @@ void report_store_close(struct report_store *s);
  * domain when not NULL). 0 or -1 (logged). */
 int report_store_generations(struct report_store *s, const char *day, const char *domain,
                              struct bmap *gens);
-/* Fills built with report domain -> a = index into *rows (grown with xrealloc, the caller
- * frees it) for every current report of day (only domain when not NULL). 0 or -1 (logged). */
+/* For every current report of day (only domain when not NULL) in gens (filled by
+ * report_store_generations), sets b = 1 + its index into *rows (grown with xrealloc, the
+ * caller frees it) where what it was built from is; b stays 0 for a domain without a current
+ * report. 0 or -1 (logged). */
 int report_store_built(struct report_store *s, const char *day, const char *domain,
-                       struct bmap *built, struct report_built **rows);
+                       struct bmap *gens, struct report_built **rows);
 /* Marks every current report of (day, domain) superseded. 0 or -1 (logged). */
 int report_store_supersede(struct report_store *s, const char *day, const char *domain);
 /* Adds a report as the current one. 0 or -1 (logged). */
