@@ -4,12 +4,14 @@
  * domain order, so a run gives the same rows and log lines with any number of threads. */
 #include "aggregator/aggregate.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "aggregator/build_pool.h"
 #include "aggregator/day_query.h"
 #include "aggregator/gzip.h"
+#include "aggregator/report_digest.h"
 #include "aggregator/report_id.h"
 #include "aggregator/report_store.h"
 #include "lib/bmap.h"
@@ -23,14 +25,38 @@ struct run {
     struct report_store *store;
     struct day_query *q;
     int more;                       /* 1 while the query has domains, 0 at the end, -1 error */
-    struct bmap gens;               /* report domain -> a = newest generation that day */
+    struct bmap gens;               /* report domain -> a = newest generation that day,
+                                     * b = 1 + index in rows of its current report, or 0 */
+    struct report_built *rows;      /* what the current reports were built from */
     struct progress *progress;      /* domains done (stored or left alone), lib/progress.h */
     char day[16];
     char created[32];
 };
 
+/* 1 when the counters now differ from what the current report of e (gens) was built from: the
+ * digest, or for a report built before schema 009 the session totals. */
+static int counters_changed(const struct run *r, const struct bmap_entry *e,
+                            const struct report_digest *now, const struct report_built **was)
+{
+    if (e == NULL || e->b == 0)
+        return 0; /* no current report to compare with */
+    *was = &r->rows[e->b - 1];
+    if ((*was)->has_digest)
+        return (*was)->digest != now->digest;
+    return (*was)->successful != now->successful || (*was)->failed != now->failed;
+}
+
+static void log_changed(const struct run *r, const char *domain, long generation,
+                        int64_t was_ok, int64_t was_bad, int64_t ok, int64_t bad)
+{
+    log_info("counters changed since the report day=%s domain=%s generation=%ld "
+             "reported_successful=%lld reported_failed=%lld successful=%lld failed=%lld",
+             r->day, domain, generation, (long long)was_ok, (long long)was_bad, (long long)ok,
+             (long long)bad);
+}
+
 /* Reads domains into b until it is full or the day is done; skips those already reported
- * unless forced. */
+ * unless forced or (with --changed) their counters changed since. */
 static void fill(struct run *r, struct build_batch *b)
 {
     const struct report_input *in;
@@ -38,13 +64,29 @@ static void fill(struct run *r, struct build_batch *b)
         r->st->domains++;
         struct bmap_entry *e = bmap_find(&r->gens, in->domain, strlen(in->domain));
         long prev = e ? (long)e->a : 0;
-        if (prev > 0 && !r->p->force) {
+        struct report_digest dg;
+        const struct report_built *was = NULL;
+        report_digest_of(in, r->p->opt, &dg);
+        int changed = counters_changed(r, e, &dg, &was);
+        r->st->changed += (unsigned long)changed;
+        if (prev > 0 && !r->p->force && !(r->p->changed && changed)) {
+            if (changed) /* rebuilt ones are logged with their new report, in store() */
+                log_changed(r, in->domain, prev, was->successful, was->failed, dg.successful,
+                            dg.failed);
             r->st->existing++;
             progress_add(r->progress, 1);
             continue;
         }
         struct build_job *j = build_batch_add(b, in);
         j->generation = prev + 1;
+        j->digest = dg.digest;
+        j->changed = changed;
+        if (changed) {
+            j->was_successful = was->successful;
+            j->was_failed = was->failed;
+            j->now_successful = dg.successful;
+            j->now_failed = dg.failed;
+        }
         report_id_make(r->p->submitter, in->domain, r->p->day, j->generation, r->p->now,
                        r->p->nonce, j->id);
     }
@@ -67,6 +109,9 @@ static int store(struct run *r, const struct build_job *j)
     const struct report *rep = &j->rep;
     const char *domain = j->in.domain;
     char filename[REPORT_FILENAME_SIZE];
+    if (j->changed)
+        log_changed(r, domain, j->generation - 1, j->was_successful, j->was_failed,
+                    j->now_successful, j->now_failed);
     switch (j->status) {
     case REPORT_BUILT:
         break;
@@ -94,7 +139,7 @@ static int store(struct run *r, const struct build_job *j)
     }
     struct stored_report row = {
         j->id, r->day, domain, j->generation, filename, rep->json, rep->json_len, rep->gzip,
-        rep->gzip_len, rep->successful, rep->failed, r->created,
+        rep->gzip_len, rep->successful, rep->failed, r->created, j->digest,
     };
     if ((j->generation > 1 && report_store_supersede(r->store, r->day, domain) != 0) ||
         report_store_insert(r->store, &row) != 0)
@@ -144,7 +189,7 @@ static int pipeline(struct run *r, struct build_pool *pool, struct build_batch *
 
 int aggregate_day(struct db *db, const struct aggregate_params *p, struct aggregate_stats *st)
 {
-    struct run r = {p, st, NULL, NULL, 1, BMAP_INIT, NULL, "", ""};
+    struct run r = {p, st, NULL, NULL, 1, BMAP_INIT, NULL, NULL, "", ""};
     struct build_batch *slot[2] = {build_batch_new(), build_batch_new()};
     struct build_pool *pool = NULL;
     int rc = -1;
@@ -153,7 +198,8 @@ int aggregate_day(struct db *db, const struct aggregate_params *p, struct aggreg
     rfc3339_format(p->now, r.created);
 
     r.store = report_store_open(db);
-    if (r.store == NULL || report_store_generations(r.store, r.day, p->domain, &r.gens) != 0)
+    if (r.store == NULL || report_store_generations(r.store, r.day, p->domain, &r.gens) != 0 ||
+        report_store_built(r.store, r.day, p->domain, &r.gens, &r.rows) != 0)
         goto out;
     r.q = day_query_open(db, p->day, p->domain);
     if (r.q == NULL)
@@ -173,5 +219,6 @@ out:
     gzip_release();
     report_store_close(r.store);
     bmap_clear(&r.gens);
+    free(r.rows);
     return rc;
 }

@@ -1,7 +1,9 @@
 /* One aggregation run over a day: every report domain with counted sessions (or one) gets
- * its report built (report_build), named (report_id) and stored (report_store). Domains
- * that already have a report are left alone unless forced, which adds a generation and
- * marks the previous one superseded. Runs inside the caller's transaction. */
+ * its report built (report_build), named (report_id) and stored (report_store) with what it
+ * was built from (report_digest). Domains that already have a report are left alone unless
+ * forced, or their counters changed since and `changed` is set; a rebuild adds a generation
+ * and marks the previous one superseded. Domains whose counters changed since their report
+ * are logged and counted either way. Runs inside the caller's transaction. */
 #ifndef TLSRPT_AGGREGATE_H
 #define TLSRPT_AGGREGATE_H
 
@@ -14,7 +16,8 @@
 struct aggregate_params {
     time_t day;                     /* UTC midnight */
     const char *domain;             /* normalised; NULL = every domain */
-    int force;
+    int force;                      /* rebuild every domain that has a report */
+    int changed;                    /* rebuild those whose counters changed since (--changed) */
     const char *submitter;          /* normalised domain */
     const struct report_options *opt;
     time_t now;                     /* created_at */
@@ -29,6 +32,9 @@ struct aggregate_stats {
     unsigned long not_reported;     /* filtered out by policy_types / skip_success_only */
     unsigned long trimmed;          /* created, with details trimmed to fit */
     unsigned long failed;           /* too big even without details, or bad counters */
+    unsigned long changed;          /* reported, and the counters changed since (rebuilt
+                                     * with --changed or --force, in `created`; otherwise
+                                     * left alone, in `existing`) */
 };
 
 /* 0, or -1 on a database error (logged); the transaction must then be rolled back. Reports

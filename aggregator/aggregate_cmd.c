@@ -1,10 +1,11 @@
-/* `tlsrpt aggregate [--day YYYY-MM-DD] [--domain D] [--force]`: builds the reports of one
- * finished UTC day (--day), or without --day of yesterday (by --now) and of every earlier
- * day within retention that has counters and no current report (missed runs, oldest
- * first), and prunes what is older than retention_days. Each day is one transaction (the
- * first one also prunes): a day is either wholly stored or not at all. (Policies, failure
- * details and records no longer referenced are deleted afterwards in a housekeeping
- * transaction.)
+/* `tlsrpt aggregate [--day YYYY-MM-DD] [--domain D] [--force | --changed]`: builds the
+ * reports of one finished UTC day (--day), or without --day of yesterday (by --now) and of
+ * every earlier day within retention that has counters and no current report (missed runs,
+ * oldest first), and prunes what is older than retention_days. Reports whose counters
+ * changed after they were built are logged and counted (`changed=`); --changed rebuilds
+ * only them. Each day is one transaction (the first one also prunes): a day is either
+ * wholly stored or not at all. (Policies, failure details and records no longer referenced
+ * are deleted afterwards in a housekeeping transaction.)
  * Exit: 0 done (also when there was nothing to do), 1 configuration or database error, or
  * a report that could not be built; 2 bad arguments; 75 database busy (run again later). */
 #include <getopt.h>
@@ -24,7 +25,8 @@
 #include "lib/domain.h"
 #include "lib/log.h"
 
-static const char usage_text[] = "aggregate [--day YYYY-MM-DD] [--domain DOMAIN] [--force]";
+static const char usage_text[] =
+    "aggregate [--day YYYY-MM-DD] [--domain DOMAIN] [--force | --changed]";
 
 /* The ids of one run share a random nonce; under --now runs are reproducible instead. */
 static uint64_t run_nonce(void)
@@ -79,9 +81,13 @@ static int run_day(struct db *db, struct aggregate_params *p, time_t cutoff,
         return tempfail ? EXIT_TEMPFAIL : EXIT_ERROR;
     }
     log_info("aggregated day=%s domains=%lu created=%lu existing=%lu not_reported=%lu "
-             "trimmed=%lu failed=%lu",
+             "trimmed=%lu failed=%lu changed=%lu",
              day_format(p->day, day), st.domains, st.created, st.existing, st.not_reported,
-             st.trimmed, st.failed);
+             st.trimmed, st.failed, st.changed);
+    if (st.changed && !p->changed && !p->force)
+        log_warn("reports older than their counters day=%s count=%lu; `tlsrpt aggregate --day "
+                 "%s --changed` rebuilds them and `send` delivers the new reports",
+                 day, st.changed, day);
     if (p->domain && st.domains == 0)
         log_info("no counted sessions day=%s domain=%s", day, p->domain);
     *failed += st.failed;
@@ -137,7 +143,8 @@ int cmd_aggregate(struct config *cfg, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"day", required_argument, NULL, 'd'}, {"domain", required_argument, NULL, 'D'},
-        {"force", no_argument, NULL, 'f'},     {"help", no_argument, NULL, 'h'},
+        {"force", no_argument, NULL, 'f'},     {"changed", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     struct aggregate_params p = {0};
     char domain[DOMAIN_MAX], submitter[DOMAIN_MAX], err[512];
@@ -159,6 +166,9 @@ int cmd_aggregate(struct config *cfg, int argc, char **argv)
         case 'f':
             p.force = 1;
             break;
+        case 'c':
+            p.changed = 1;
+            break;
         case 'h':
             return cmd_help(usage_text);
         default:
@@ -167,6 +177,9 @@ int cmd_aggregate(struct config *cfg, int argc, char **argv)
     }
     if (optind != argc)
         return cmd_usage(usage_text, "unexpected argument \"%s\"", argv[optind]);
+    if (p.force && p.changed)
+        return cmd_usage(usage_text, "--force and --changed: choose one (--force rebuilds every "
+                         "report, --changed those whose counters changed)");
     if (!have_day)
         p.day = day_floor(p.now) - SECONDS_PER_DAY;
     if (p.day + SECONDS_PER_DAY > p.now) {

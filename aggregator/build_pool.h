@@ -8,6 +8,7 @@
 #define TLSRPT_BUILD_POOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "aggregator/report.h"
 #include "aggregator/report_id.h"
@@ -19,6 +20,10 @@ struct build_job {
     struct report_input in;     /* copy owned by the batch */
     char id[REPORT_ID_SIZE];
     long generation;
+    uint64_t digest;            /* of the input (report_digest.h), stored with the report */
+    int changed;                /* a rebuild because the counters changed since generation-1 */
+    int64_t was_successful, was_failed; /* when changed: that report's totals, */
+    int64_t now_successful, now_failed; /* and the counters' now */
     enum report_status status;  /* results */
     struct report rep;
     char err[256];

@@ -24,10 +24,10 @@ static const char *const sessions_sql[2] = {
 };
 
 /* Failure-detail counts per (domain, policy, detail) of the day: [0] + the detail columns
- * + [1] + optional domain condition + [2]. */
+ * + [1] + optional domain condition + [2]; the detail's id comes last. */
 static const char *const failures_sql[3] = {
     "SELECT g.report_domain, g.policy_id, g.n, d.result_type",
-    " FROM (SELECT report_domain, policy_id, detail_id, sum(count) AS n"
+    ", g.detail_id FROM (SELECT report_domain, policy_id, detail_id, sum(count) AS n"
     "       FROM failure_counts WHERE hour >= ?1 AND hour < ?2",
     "       GROUP BY report_domain, policy_id, detail_id) AS g"
     " JOIN failure_details d ON d.id = g.detail_id"
@@ -163,7 +163,7 @@ static void add_policy(struct day_query *q)
     }
     struct report_policy *p = &q->pol[q->npol];
     memset(p, 0, sizeof *p);
-    q->pol_id[q->npol] = sqlite3_column_int64(st, 1);
+    q->pol_id[q->npol] = p->id = sqlite3_column_int64(st, 1);
     p->type = col_str(q, st, 2);
     p->domain = col_str(q, st, 3);
     p->strings_json = col_str(q, st, 4);
@@ -187,6 +187,7 @@ static void add_detail(struct day_query *q, size_t pol)
     d->result_type = col_str(q, st, 3);
     for (int f = 0; f < DF_COUNT; f++)
         d->field[f] = col_str(q, st, 4 + f);
+    d->id = sqlite3_column_int64(st, 4 + DF_COUNT);
 }
 
 /* Adds the failure rows of the current domain; rows of domains or policies without

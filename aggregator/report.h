@@ -19,6 +19,7 @@ struct report_detail {
     const char *result_type;        /* RFC 8460 name */
     const char *field[DF_COUNT];    /* "" = not known (left out of the report) */
     int64_t count;                  /* > 0 */
+    int64_t id;                     /* failure_details.id (report_digest.h); not reported */
 };
 
 struct report_policy {
@@ -29,6 +30,7 @@ struct report_policy {
     int64_t successful, failed;
     struct report_detail *details;  /* need not be merged or sorted */
     size_t ndetails;
+    int64_t id;                     /* policies.id (report_digest.h); not reported */
 };
 
 struct report_input {
@@ -75,6 +77,9 @@ enum report_status report_build(const struct report_input *in, const char *repor
                                 const struct report_options *opt, struct report *out,
                                 char *err, size_t errsize);
 void report_free(struct report *r);
+
+/* 1 when policies of this type go into reports (opt->policy_types), 0 when left out. */
+int report_policy_reported(const struct report_options *opt, const char *type);
 
 /* Prepares the failure details of one policy in place: fields in `redact` emptied, identical
  * entries merged (counts summed), sorted by count (largest first, ties by content). Returns

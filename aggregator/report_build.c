@@ -57,6 +57,12 @@ static int type_bit(const char *type)
     return -1;
 }
 
+int report_policy_reported(const struct report_options *opt, const char *type)
+{
+    int bit = type_bit(type);
+    return bit >= 0 && (opt->policy_types & (1u << bit));
+}
+
 static int cmp_policy(const void *pa, const void *pb)
 {
     const struct report_policy *a = ((const struct built_policy *)pa)->in;
@@ -181,7 +187,7 @@ static enum report_status select_policies(struct build *b, struct report *out)
         const struct report_policy *p = &in->policies[i];
         if (policy_check(b, p) != 0)
             return REPORT_ERROR;
-        if (!(b->opt->policy_types & (1u << type_bit(p->type))))
+        if (!report_policy_reported(b->opt, p->type))
             continue;
         b->pol[b->npol++].in = p;
         out->successful += p->successful;

@@ -7,18 +7,29 @@
 #include "lib/buf.h"
 #include "lib/log.h"
 
-enum { SQL_GENERATIONS, SQL_GENERATIONS_DOMAIN, SQL_SUPERSEDE, SQL_INSERT, SQL_COUNT };
+enum {
+    SQL_GENERATIONS,
+    SQL_GENERATIONS_DOMAIN,
+    SQL_BUILT,
+    SQL_SUPERSEDE,
+    SQL_INSERT,
+    SQL_COUNT
+};
 
 static const char *const sql_text[SQL_COUNT] = {
     [SQL_GENERATIONS] = "SELECT policy_domain, max(generation) FROM reports WHERE day = ?1"
                         " GROUP BY policy_domain",
     [SQL_GENERATIONS_DOMAIN] = "SELECT policy_domain, max(generation) FROM reports"
                                " WHERE day = ?1 AND policy_domain = ?2 GROUP BY policy_domain",
+    /* From the index reports_current alone (schema/009), not the rows with their JSON. */
+    [SQL_BUILT] = "SELECT policy_domain, input_digest, successful, failed FROM reports"
+                  " INDEXED BY reports_current"
+                  " WHERE day = ?1 AND superseded = 0 AND (?2 IS NULL OR policy_domain = ?2)",
     [SQL_SUPERSEDE] = "UPDATE reports SET superseded = 1"
                       " WHERE day = ?1 AND policy_domain = ?2 AND superseded = 0",
     [SQL_INSERT] = "INSERT INTO reports (report_id, day, policy_domain, generation, superseded,"
-                   " filename, json, gzip, successful, failed, created_at)"
-                   " VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10)",
+                   " filename, json, gzip, successful, failed, created_at, input_digest)"
+                   " VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 };
 
 struct report_store {
@@ -74,6 +85,37 @@ int report_store_generations(struct report_store *s, const char *day, const char
     return rc == SQLITE_DONE ? 0 : db_fail(s, "read report generations");
 }
 
+int report_store_built(struct report_store *s, const char *day, const char *domain,
+                       struct bmap *gens, struct report_built **rows)
+{
+    sqlite3_stmt *st = s->st[SQL_BUILT];
+    size_t n = 0, cap = 0;
+    int rc;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+    if (domain)
+        sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(st, 0);
+        struct bmap_entry *e = bmap_find(gens, d, strlen(d));
+        if (e == NULL)
+            continue; /* cannot be: gens holds every report of the day */
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            *rows = xrealloc(*rows, cap * sizeof **rows);
+        }
+        struct report_built *b = &(*rows)[n];
+        b->has_digest = sqlite3_column_type(st, 1) != SQLITE_NULL;
+        b->digest = (uint64_t)sqlite3_column_int64(st, 1);
+        b->successful = sqlite3_column_int64(st, 2);
+        b->failed = sqlite3_column_int64(st, 3);
+        e->b = (int64_t)++n;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(s, "read what the reports were built from");
+}
+
 static int step_done(struct report_store *s, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
@@ -103,5 +145,6 @@ int report_store_insert(struct report_store *s, const struct stored_report *r)
     sqlite3_bind_int64(st, 8, r->successful);
     sqlite3_bind_int64(st, 9, r->failed);
     sqlite3_bind_text(st, 10, r->created_at, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)r->input_digest);
     return step_done(s, st, "store the report");
 }

@@ -21,6 +21,14 @@ struct stored_report {
     size_t gzip_len;
     int64_t successful, failed;
     const char *created_at;         /* RFC 3339 */
+    uint64_t input_digest;          /* what it was built from (report_digest.h) */
+};
+
+/* What a current report was built from (schema/009). */
+struct report_built {
+    int has_digest;                 /* 0: built before 009; only the totals can be compared */
+    uint64_t digest;
+    int64_t successful, failed;     /* the report's session totals */
 };
 
 struct report_store;
@@ -32,6 +40,12 @@ void report_store_close(struct report_store *s);
  * domain when not NULL). 0 or -1 (logged). */
 int report_store_generations(struct report_store *s, const char *day, const char *domain,
                              struct bmap *gens);
+/* For every current report of day (only domain when not NULL) in gens (filled by
+ * report_store_generations), sets b = 1 + its index into *rows (grown with xrealloc, the
+ * caller frees it) where what it was built from is; b stays 0 for a domain without a current
+ * report. 0 or -1 (logged). */
+int report_store_built(struct report_store *s, const char *day, const char *domain,
+                       struct bmap *gens, struct report_built **rows);
 /* Marks every current report of (day, domain) superseded. 0 or -1 (logged). */
 int report_store_supersede(struct report_store *s, const char *day, const char *domain);
 /* Adds a report as the current one. 0 or -1 (logged). */
