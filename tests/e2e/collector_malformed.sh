@@ -20,11 +20,7 @@ for f in "$M"/*.dgram; do
     # valgrind's scheduler) a later one may be parsed first. Wait for the one whose log line
     # is checked below, so that it is among the first 20 whatever the order.
     case $f in
-    *11-garbage-70000.dgram)
-        i=0
-        while ! grep -q 'reason=bad-json bytes=70000' "$T/collector.log" && [ $i -lt 400 ]; do
-            sleep 0.05; i=$((i + 1))
-        done ;;
+    *11-garbage-70000.dgram) wait_for 20 grep -q 'reason=bad-json bytes=70000' "$T/collector.log" ;;
     esac
     sleep 0.01
 done
