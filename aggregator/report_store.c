@@ -67,15 +67,21 @@ static int db_fail(struct report_store *s, const char *what)
     return -1;
 }
 
+/* ?1 = day, ?2 = domain when one is given (left NULL otherwise: every domain). */
+static void bind_day_domain(sqlite3_stmt *st, const char *day, const char *domain)
+{
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+    if (domain)
+        sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
+}
+
 int report_store_generations(struct report_store *s, const char *day, const char *domain,
                              struct bmap *gens)
 {
     sqlite3_stmt *st = s->st[domain ? SQL_GENERATIONS_DOMAIN : SQL_GENERATIONS];
     int rc;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
-    if (domain)
-        sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
+    bind_day_domain(st, day, domain);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *d = (const char *)sqlite3_column_text(st, 0);
         bmap_upsert(gens, d, strlen(d), NULL)->a = sqlite3_column_int64(st, 1);
@@ -91,10 +97,7 @@ int report_store_built(struct report_store *s, const char *day, const char *doma
     sqlite3_stmt *st = s->st[SQL_BUILT];
     size_t n = 0, cap = 0;
     int rc;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
-    if (domain)
-        sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
+    bind_day_domain(st, day, domain);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *d = (const char *)sqlite3_column_text(st, 0);
         struct bmap_entry *e = bmap_find(gens, d, strlen(d));
